@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency direction (enforced here: a target lists only what it may use):
+//   codecs:   HPACK → HTTP2;  HTTP1;  CZlib → GRPCWire          (pure, no I/O, no Dispatch)
+//   store:    MVCC                                             (no protocol knowledge)
+//   API:      EtcdProto, MVCC, GRPCWire → EtcdAPI              (never touches a socket)
+//   I/O:      Sockets                                          (syscalls, Dispatch)
+//   assembly: Server (everything above), Mesh (MVCC writer API), executable.
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "clustermesh-apiserver",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clustermesh-apiserver", targets: ["clustermesh-apiserver"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "HPACK", swiftSettings: swiftSettings),
+        .target(name: "HTTP2", dependencies: ["HPACK"], swiftSettings: swiftSettings),
+        .target(name: "HTTP1", swiftSettings: swiftSettings),
+        .target(name: "GRPCWire", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(
+            name: "EtcdProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "MVCC", swiftSettings: swiftSettings),
+        .target(
+            name: "EtcdAPI",
+            dependencies: [
+                "MVCC", "EtcdProto", "GRPCWire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Sockets", swiftSettings: swiftSettings),
+        .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
+        .target(
+            name: "Server",
+            dependencies: ["Sockets", "HTTP2", "HPACK", "HTTP1", "GRPCWire", "EtcdAPI", "EtcdProto", "MVCC"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "clustermesh-apiserver",
+            dependencies: [
+                "Server", "Mesh", "MVCC", "EtcdAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HPACKTests", dependencies: ["HPACK"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2", "HPACK"], swiftSettings: swiftSettings),
+        .testTarget(name: "GRPCWireTests", dependencies: ["GRPCWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "MVCCTests", dependencies: ["MVCC"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EtcdAPITests",
+            dependencies: ["EtcdAPI", "EtcdProto", "MVCC", "GRPCWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MeshTests", dependencies: ["Mesh", "MVCC"], swiftSettings: swiftSettings),
+    ]
+)
