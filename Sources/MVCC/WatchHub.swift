@@ -1,0 +1,151 @@
+/// One registered watch. Lives under the store lock.
+final class Watcher {
+    let id: Int64
+    let streamID: Int
+    let queue: StreamQueue
+    let span: KeySpan
+    let noPut: Bool
+    let noDelete: Bool
+    let prevKV: Bool
+    let progressNotify: Bool
+    let startRevision: Int64
+    /// Next revision this watcher has not seen.
+    var minRevision: Int64
+    /// In a group, receiving live events (etcd "synced"); otherwise caught up by `syncWatchers`.
+    var synced = false
+    var removed = false
+    /// Got events since the last progress tick.
+    var gotEvents = false
+
+    init(id: Int64, streamID: Int, queue: StreamQueue, span: KeySpan, request: WatchCreateRequest, minRevision: Int64) {
+        self.id = id
+        self.streamID = streamID
+        self.queue = queue
+        self.span = span
+        self.noPut = request.filters.contains(.noPut)
+        self.noDelete = request.filters.contains(.noDelete)
+        self.prevKV = request.prevKV
+        self.progressNotify = request.progressNotify
+        self.startRevision = request.startRevision
+        self.minRevision = minRevision
+    }
+
+    /// Variant key: watchers with equal keys see identical event lists.
+    var variant: Int { (noPut ? 1 : 0) | (noDelete ? 2 : 0) | (prevKV ? 4 : 0) }
+
+    /// `events` as this watcher must see them: filters applied; prevKV dropped unless asked for,
+    /// or when etcd could not read it (its revision `mod - 1` is compacted).
+    func view(_ events: [Event], compactedRevision: Int64) -> [Event] {
+        if variant == 4, events.allSatisfy({ $0.prevKV == nil || $0.kv.modRevision - 1 >= compactedRevision }) {
+            return events
+        }
+        var out: [Event] = []
+        out.reserveCapacity(events.count)
+        for var ev in events {
+            if noPut, ev.type == .put { continue }
+            if noDelete, ev.type == .delete { continue }
+            if !prevKV || ev.kv.modRevision - 1 < compactedRevision { ev.prevKV = nil }
+            out.append(ev)
+        }
+        return out
+    }
+}
+
+/// Synced watchers sharing one key span; matched once per event.
+final class WatcherGroup {
+    let span: KeySpan
+    var members: [ObjectIdentifier: Watcher] = [:]
+    /// Events of the txn being dispatched (scratch).
+    var batch: [Event] = []
+
+    init(span: KeySpan) { self.span = span }
+}
+
+/// Per-stream bookkeeping.
+struct StreamEntry {
+    let queue: StreamQueue
+    var watchers: [Int64: Watcher] = [:]
+    var nextID: Int64 = 0
+}
+
+/// Watcher registry: streams, synced watchers indexed by span, unsynced queue.
+///
+/// Lookup on write: a dictionary for single-key spans, and span groups sorted by start key for
+/// ranges (a key only checks groups starting at or before it). Watchers with equal spans share
+/// a group, so a thousand peers watching one prefix cost one span check per event.
+struct WatchHub {
+    var streams: [Int: StreamEntry] = [:]
+    var nextStreamID = 0
+    var groups: [KeySpan: WatcherGroup] = [:]
+    var singleKeyGroups: [[UInt8]: WatcherGroup] = [:]
+    /// Range groups, ascending by `span.start`.
+    var rangeGroups: [WatcherGroup] = []
+    /// Unsynced watchers in service order; entries of removed/synced watchers are skipped.
+    var unsynced: [Watcher] = []
+    var progressWatchers: [ObjectIdentifier: Watcher] = [:]
+
+    mutating func addSynced(_ w: Watcher) {
+        w.synced = true
+        if let g = groups[w.span] {
+            g.members[ObjectIdentifier(w)] = w
+            return
+        }
+        let g = WatcherGroup(span: w.span)
+        g.members[ObjectIdentifier(w)] = w
+        groups[w.span] = g
+        if w.span.isSingleKey {
+            singleKeyGroups[w.span.start] = g
+        } else {
+            let pos = upperBound(w.span.start)
+            rangeGroups.insert(g, at: pos)
+        }
+    }
+
+    mutating func removeSynced(_ w: Watcher) {
+        w.synced = false
+        guard let g = groups[w.span] else { return }
+        g.members[ObjectIdentifier(w)] = nil
+        guard g.members.isEmpty else { return }
+        groups[w.span] = nil
+        if w.span.isSingleKey {
+            singleKeyGroups[w.span.start] = nil
+        } else if let i = rangeGroups.firstIndex(where: { $0 === g }) {
+            rangeGroups.remove(at: i)
+        }
+    }
+
+    /// First range group whose start is > key.
+    func upperBound(_ key: [UInt8]) -> Int {
+        var lo = 0, hi = rangeGroups.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compareBytes(rangeGroups[mid].span.start, key) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Calls `body` for each group whose span contains `key`.
+    func forEachGroup(containing key: [UInt8], _ body: (WatcherGroup) -> Void) {
+        if let g = singleKeyGroups[key] { body(g) }
+        let n = upperBound(key)
+        var i = 0
+        while i < n {
+            let g = rangeGroups[i]
+            if let end = g.span.end {
+                if compareBytes(key, end) < 0 { body(g) }
+            } else {
+                body(g)
+            }
+            i += 1
+        }
+    }
+
+    /// Unregisters `w` everywhere (the unsynced queue drops it lazily).
+    mutating func remove(_ w: Watcher) {
+        guard !w.removed else { return }
+        if w.synced { removeSynced(w) }
+        w.removed = true
+        streams[w.streamID]?.watchers[w.id] = nil
+        if w.progressNotify { progressWatchers[ObjectIdentifier(w)] = nil }
+    }
+}

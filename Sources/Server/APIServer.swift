@@ -1,0 +1,92 @@
+import Dispatch
+import EtcdAPI
+import MVCC
+import Sockets
+import Synchronization
+
+/// The etcd API listener: accepts connections, owns the connection registry and runs the
+/// store's periodic work (watch catch-up, lease expiry, compaction, progress notifications).
+public final class APIServer: Sendable {
+    public let api: EtcdServer
+    public let configuration: ServerConfiguration
+    private let listenerQueue = DispatchQueue(label: "apiserver.listener")
+    private let timerQueue = DispatchQueue(label: "apiserver.timers")
+    private let state = Mutex(State())
+
+    private struct State {
+        var listener: Listener?
+        var connections: [Int: Connection] = [:]
+        var nextID = 0
+        var timers: [any DispatchSourceTimer] = []
+    }
+
+    public init(api: EtcdServer, configuration: ServerConfiguration = .init()) {
+        self.api = api
+        self.configuration = configuration
+    }
+
+    /// Binds and starts serving; returns the bound address (port 0 picks a free port).
+    @discardableResult
+    public func start(listen address: SocketAddress) throws(SocketError) -> SocketAddress {
+        let listener = try Listener(address: address, queue: listenerQueue) { [weak self] socket, peer in
+            self?.accepted(socket, peer)
+        }
+        state.withLock { $0.listener = listener }
+        listener.start()
+        startTimers()
+        return listener.address
+    }
+
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    private func accepted(_ socket: Socket, _ peer: SocketAddress) {
+        let connection: Connection? = state.withLock { s in
+            guard s.connections.count < configuration.maxConnections else { return nil }
+            s.nextID += 1
+            let queue = DispatchQueue(label: "apiserver.conn", target: .global())
+            let c = Connection(id: s.nextID, socket: socket, peer: peer, queue: queue, api: api,
+                               configuration: configuration) { [weak self] closed in
+                self?.state.withLock { _ = $0.connections.removeValue(forKey: closed.id) }
+            }
+            s.connections[c.id] = c
+            return c
+        }
+        guard let connection else {
+            socket.close()
+            return
+        }
+        connection.start()
+    }
+
+    private func startTimers() {
+        let store = api.store
+        let c = configuration
+        func every(_ interval: DispatchTimeInterval, _ work: @escaping @Sendable () -> Void) -> any DispatchSourceTimer {
+            let t = DispatchSource.makeTimerSource(queue: timerQueue)
+            t.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
+            t.setEventHandler(handler: work)
+            t.resume()
+            return t
+        }
+        let timers = [
+            every(.milliseconds(c.watchSyncIntervalMilliseconds)) { store.syncWatchers() },
+            every(.milliseconds(c.leaseCheckIntervalMilliseconds)) { store.expireLeases() },
+            every(.milliseconds(Int(c.compactionIntervalSeconds * 1000))) { store.autoCompact() },
+            every(.milliseconds(Int(c.progressNotifyIntervalSeconds * 1000))) { store.progressNotifyTick() },
+        ]
+        state.withLock { $0.timers = timers }
+    }
+
+    /// Stops accepting and closes every connection (graceful shutdown comes later).
+    public func stop() {
+        let (listener, connections, timers) = state.withLock { s in
+            let r = (s.listener, Array(s.connections.values), s.timers)
+            s.listener = nil
+            s.timers = []
+            return r
+        }
+        timers.forEach { $0.cancel() }
+        listener?.stop()
+        for c in connections { c.queue.sync { c.close() } }
+    }
+}

@@ -1,0 +1,222 @@
+import Dispatch
+import EtcdAPI
+import GRPCWire
+import HPACK
+import HTTP2
+
+/// gRPC over the connection's HTTP/2 streams (grpc `doc/PROTOCOL-HTTP2.md`).
+extension Connection {
+    func openStream(_ id: UInt32, fields: [HeaderField], endStream: Bool) {
+        var method = "", path = "", contentType = "", encoding: String?
+        var timeout: Int64?
+        var metadata: [(String, String)] = []
+        for f in fields {
+            switch f.name {
+            case ":method": method = f.value
+            case ":path": path = f.value
+            case "content-type": contentType = f.value
+            case "grpc-encoding": encoding = f.value
+            case "grpc-timeout": timeout = GRPCTimeout.parse(f.value)
+            default:
+                if !f.name.hasPrefix(":") { metadata.append((f.name, f.value)) }
+            }
+        }
+        guard GRPCContentType.isGRPC(contentType) else {
+            sendPlainHTTP(id, status: path == "/" || path.isEmpty ? "404" : "404",
+                          body: "Not Found\n", clientHalfClosed: endStream)
+            return
+        }
+        guard method == "POST" else {
+            sendPlainHTTP(id, status: "405", body: "Method Not Allowed\n", clientHalfClosed: endStream)
+            return
+        }
+        let kind: GRPCCall.Kind
+        switch EtcdRoute(path: path) {
+        case .unary(let m): kind = .unary(m)
+        case .leaseKeepAlive: kind = .leaseKeepAlive
+        case .watch:
+            let context = CallContext(principal: .anonymous, metadata: metadata)
+            let session = api.makeWatchSession(context: context) { [weak self] in self?.schedulePump() }
+            kind = .watch(session)
+        case .refused:
+            trailersOnly(id, EtcdError.permissionDenied.status, clientHalfClosed: endStream)
+            return
+        case .unknownMethod(let service, let m):
+            trailersOnly(id, GRPCStatus(.unimplemented, "unknown method \(m) for service \(service)"), clientHalfClosed: endStream)
+            return
+        case .unknownService(let service):
+            trailersOnly(id, GRPCStatus(.unimplemented, "unknown service \(service)"), clientHalfClosed: endStream)
+            return
+        case .malformed:
+            trailersOnly(id, GRPCStatus(.unimplemented, "malformed method name: \"\(path)\""), clientHalfClosed: endStream)
+            return
+        }
+        let deframer = GRPCMessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize, encoding: encoding)
+        let call = GRPCCall(streamID: id, kind: kind, deframer: deframer)
+        call.metadata = metadata
+        calls[id] = call
+        if let timeout { armDeadline(call, nanoseconds: timeout) }
+        if endStream { endOfRequest(id) }
+    }
+
+    func requestData(_ id: UInt32, bytes: [UInt8], endStream: Bool) {
+        guard let call = calls[id] else { return }
+        call.deframer.append(bytes)
+        while true {
+            let message: [UInt8]?
+            do {
+                message = try call.deframer.next()
+            } catch {
+                finish(call, status: error)
+                return
+            }
+            guard let message else { break }
+            deliver(message, to: call)
+            if call.finished { return }
+        }
+        if endStream { endOfRequest(id) }
+    }
+
+    private func deliver(_ message: [UInt8], to call: GRPCCall) {
+        switch call.kind {
+        case .unary:
+            if call.unaryRequest != nil {
+                finish(call, status: GRPCStatus(.internalError, "grpc: unary call received more than one request message"))
+            } else {
+                call.unaryRequest = message
+            }
+        case .watch(let session):
+            do {
+                for response in try session.receive(message) { sendMessage(call, response) }
+            } catch {
+                finish(call, status: error.status)
+                return
+            }
+            pump(call)
+        case .leaseKeepAlive:
+            switch api.leaseKeepAlive(message) {
+            case .success(let response): sendMessage(call, response)
+            case .failure(let status): finish(call, status: status)
+            }
+        }
+    }
+
+    func endOfRequest(_ id: UInt32) {
+        guard let call = calls[id], !call.finished else { return }
+        call.clientHalfClosed = true
+        if call.deframer.hasPartialMessage {
+            finish(call, status: GRPCStatus(.internalError, "grpc: client sent a truncated message"))
+            return
+        }
+        switch call.kind {
+        case .unary(let method):
+            guard let request = call.unaryRequest else {
+                finish(call, status: GRPCStatus(.internalError, "grpc: error unmarshalling request: unexpected EOF"))
+                return
+            }
+            let context = CallContext(principal: .anonymous, metadata: call.metadata)
+            switch api.unary(method, request: request, context: context) {
+            case .success(let response):
+                sendMessage(call, response)
+                finish(call, status: GRPCStatus(.ok, ""))
+            case .failure(let status):
+                finish(call, status: status)
+            }
+        case .leaseKeepAlive:
+            finish(call, status: GRPCStatus(.ok, ""))
+        case .watch:
+            // etcd: a half-closed watch stream keeps watching; the gateway relies on it.
+            break
+        }
+    }
+
+    /// RST_STREAM from the client (or a stream error): stop the call's work and forget it.
+    func dropCall(_ id: UInt32) {
+        guard let call = calls.removeValue(forKey: id) else { return }
+        call.finished = true
+        call.watchSession?.close()
+    }
+
+    // MARK: sending
+
+    func sendMessage(_ call: GRPCCall, _ payload: [UInt8]) {
+        guard !call.finished else { return }
+        if !call.headersSent {
+            call.headersSent = true
+            h2.sendHeaders(streamID: call.streamID, fields: GRPCCall.responseHeaders, endStream: false)
+        }
+        var framed: [UInt8] = []
+        framed.reserveCapacity(payload.count + 5)
+        GRPCMessageFramer.frame(payload, into: &framed)
+        h2.sendData(streamID: call.streamID, bytes: framed, endStream: false)
+    }
+
+    /// Ends the call with trailers (or Trailers-Only if nothing was sent yet). The HTTP/2
+    /// layer adds RST_STREAM(NO_ERROR) when the client has not half-closed.
+    func finish(_ call: GRPCCall, status: GRPCStatus) {
+        guard !call.finished else { return }
+        call.finished = true
+        calls[call.streamID] = nil
+        call.watchSession?.close()
+        h2.sendHeaders(streamID: call.streamID,
+                       fields: GRPCCall.trailers(status, trailersOnly: !call.headersSent), endStream: true)
+    }
+
+    func trailersOnly(_ id: UInt32, _ status: GRPCStatus, clientHalfClosed: Bool) {
+        h2.sendHeaders(streamID: id, fields: GRPCCall.trailers(status, trailersOnly: true), endStream: true)
+    }
+
+    func sendPlainHTTP(_ id: UInt32, status: String, body: String, clientHalfClosed: Bool) {
+        let bytes = Array(body.utf8)
+        h2.sendHeaders(streamID: id, fields: [
+            HeaderField(name: ":status", value: status),
+            HeaderField(name: "content-type", value: "text/plain; charset=utf-8"),
+            HeaderField(name: "content-length", value: String(bytes.count)),
+        ], endStream: false)
+        h2.sendData(streamID: id, bytes: bytes, endStream: true)
+    }
+
+    // MARK: deadlines
+
+    func armDeadline(_ call: GRPCCall, nanoseconds: Int64) {
+        call.deadlineGeneration += 1
+        let generation = call.deadlineGeneration
+        let id = call.streamID
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanoseconds))) { [weak self] in
+            guard let self, let call = self.calls[id], call.deadlineGeneration == generation else { return }
+            self.finish(call, status: GRPCStatus(.deadlineExceeded, "context deadline exceeded"))
+            self.flush()
+        }
+    }
+
+    // MARK: watch fan-out
+
+    /// Called by store writers (any thread) when a watch stream has pending messages.
+    func schedulePump() {
+        guard pumpScheduled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        queue.async { [weak self] in
+            guard let self else { return }
+            self.pumpScheduled.store(false, ordering: .releasing)
+            self.pumpWatches()
+            self.flush()
+        }
+    }
+
+    func pumpWatches() {
+        for call in calls.values where call.watchSession != nil {
+            pump(call)
+        }
+    }
+
+    /// Moves store messages into HTTP/2 while the stream and the socket have room; what is
+    /// left waits in the store's bounded per-stream queue (or its watchers are set aside).
+    func pump(_ call: GRPCCall) {
+        guard let session = call.watchSession, !call.finished else { return }
+        while h2.queuedBytes(streamID: call.streamID) < configuration.watchStreamOutputHighWater,
+              pendingOutputBytes < configuration.connectionOutputHighWater {
+            let responses = session.takeResponses(max: 64)
+            if responses.isEmpty { break }
+            for r in responses { sendMessage(call, r) }
+        }
+    }
+}

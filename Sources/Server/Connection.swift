@@ -1,0 +1,231 @@
+import Dispatch
+import EtcdAPI
+import GRPCWire
+import HPACK
+import HTTP2
+import Sockets
+import Synchronization
+
+/// One client connection: reads bytes, tells HTTP/2 from HTTP/1.1, runs the HTTP/2 codec and
+/// routes gRPC streams to the etcd API.
+///
+/// Concurrency: every field is owned by `queue` (a serial queue); the only entry points from
+/// elsewhere are `start()` and the watch `onPending` callback, which hop onto `queue`.
+/// Reads and writes are non-blocking, driven by Dispatch read/write sources, so an idle
+/// connection costs a queue, two sources and a few small buffers.
+final class Connection: @unchecked Sendable {
+    enum Protocol {
+        case sniffing
+        case http2
+        case closed
+    }
+
+    let socket: Socket
+    let peer: SocketAddress
+    let queue: DispatchQueue
+    let api: EtcdServer
+    let configuration: ServerConfiguration
+    let onClose: @Sendable (Connection) -> Void
+    let id: Int
+
+    // Owned by `queue`:
+    var proto: Protocol = .sniffing
+    var sniffBuffer: [UInt8] = []
+    var h2: HTTP2ServerConnection
+    var calls: [UInt32: GRPCCall] = [:]
+    var output: [UInt8] = []
+    var outputOffset = 0
+    var readSource: (any DispatchSourceRead)?
+    var writeSource: (any DispatchSourceWrite)?
+    var writeSourceActive = false
+    var closeAfterFlush = false
+    /// Coalesces watch wake-ups from store writers into one hop onto `queue`.
+    let pumpScheduled = Atomic<Bool>(false)
+
+    init(id: Int, socket: Socket, peer: SocketAddress, queue: DispatchQueue, api: EtcdServer,
+         configuration: ServerConfiguration, onClose: @escaping @Sendable (Connection) -> Void) {
+        self.id = id
+        self.socket = socket
+        self.peer = peer
+        self.queue = queue
+        self.api = api
+        self.configuration = configuration
+        self.onClose = onClose
+        self.h2 = HTTP2ServerConnection(configuration: configuration.http2)
+    }
+
+    func start() {
+        queue.async { [self] in
+            let read = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
+            read.setEventHandler { [weak self] in self?.onReadable() }
+            let write = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
+            write.setEventHandler { [weak self] in self?.onWritable() }
+            readSource = read
+            writeSource = write
+            read.resume()
+            queue.asyncAfter(deadline: .now() + configuration.handshakeTimeoutSeconds) { [weak self] in
+                guard let self, case .sniffing = self.proto else { return }
+                self.close()
+            }
+        }
+    }
+
+    // MARK: reading
+
+    private func onReadable() {
+        var budget = configuration.readBudgetPerEvent
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while budget > 0 {
+            if case .closed = proto { return }
+            let result: IOResult<Int>
+            do {
+                result = try buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                budget = 0
+            case .done(0):
+                close()
+                return
+            case .done(let n):
+                budget -= n
+                received(buffer[0..<n])
+            }
+        }
+        flush()
+    }
+
+    private func received(_ bytes: ArraySlice<UInt8>) {
+        switch proto {
+        case .closed:
+            return
+        case .http2:
+            handle(h2.receive(bytes))
+        case .sniffing:
+            sniffBuffer.append(contentsOf: bytes)
+            switch ProtocolSniffer.classify(sniffBuffer) {
+            case .needMoreBytes:
+                if sniffBuffer.count > 4096 { close() }
+            case .http2:
+                proto = .http2
+                let buffered = sniffBuffer
+                sniffBuffer = []
+                handle(h2.receive(buffered[...]))
+            case .http1:
+                proto = .closed
+                output.append(contentsOf: ProtocolSniffer.http1NotSupportedResponse)
+                closeAfterFlush = true
+                flushOutput()
+            case .unknown:
+                close()
+            }
+        }
+    }
+
+    // MARK: HTTP/2 events
+
+    private func handle(_ events: [HTTP2Event]) {
+        for event in events {
+            switch event {
+            case .headers(let id, let fields, let endStream):
+                if calls[id] != nil {
+                    // Trailers from the client end its side of the stream.
+                    if endStream { endOfRequest(id) }
+                } else {
+                    openStream(id, fields: fields, endStream: endStream)
+                }
+            case .data(let id, let bytes, let endStream):
+                requestData(id, bytes: bytes, endStream: endStream)
+            case .streamReset(let id, _):
+                dropCall(id)
+            case .windowAvailable:
+                pumpWatches()
+            case .goAway:
+                break
+            case .connectionError:
+                closeAfterFlush = true
+            }
+        }
+    }
+
+    /// Sends the HTTP/2 output, then closes if the codec says the connection is over.
+    func flush() {
+        if case .http2 = proto {
+            let bytes = h2.takeOutput()
+            if !bytes.isEmpty { output.append(contentsOf: bytes) }
+            if h2.isClosed { closeAfterFlush = true }
+        }
+        flushOutput()
+    }
+
+    // MARK: writing
+
+    private func flushOutput() {
+        while outputOffset < output.count {
+            let result: IOResult<Int>
+            do {
+                result = try output.withUnsafeBytes { raw in
+                    try socket.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
+                }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                if !writeSourceActive, let w = writeSource {
+                    writeSourceActive = true
+                    w.resume()
+                }
+                return
+            case .done(let n):
+                outputOffset += n
+            }
+        }
+        output.removeAll(keepingCapacity: output.count <= 256 * 1024)
+        outputOffset = 0
+        if writeSourceActive, let w = writeSource {
+            writeSourceActive = false
+            w.suspend()
+        }
+        if closeAfterFlush { close() }
+    }
+
+    private func onWritable() {
+        flushOutput()
+        if outputOffset == 0 && output.isEmpty {
+            pumpWatches()
+            flush()
+        }
+    }
+
+    var pendingOutputBytes: Int { output.count - outputOffset }
+
+    // MARK: closing
+
+    func close() {
+        if case .closed = proto, readSource == nil { return }
+        proto = .closed
+        for call in calls.values { call.watchSession?.close() }
+        calls.removeAll()
+        if let w = writeSource {
+            if !writeSourceActive { w.resume() }
+            w.cancel()
+        }
+        writeSource = nil
+        writeSourceActive = false
+        if let r = readSource {
+            let socket = self.socket
+            r.setCancelHandler { socket.close() }
+            r.cancel()
+        } else {
+            socket.close()
+        }
+        readSource = nil
+        output = []
+        onClose(self)
+    }
+}

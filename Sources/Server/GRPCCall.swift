@@ -1,0 +1,47 @@
+import EtcdAPI
+import GRPCWire
+import HPACK
+
+/// Server-side state of one gRPC call on an HTTP/2 stream. Owned by its `Connection`.
+final class GRPCCall {
+    enum Kind {
+        case unary(EtcdRoute.UnaryMethod)
+        case watch(WatchSession)
+        case leaseKeepAlive
+    }
+
+    let streamID: UInt32
+    let kind: Kind
+    var deframer: GRPCMessageDeframer
+    var unaryRequest: [UInt8]?
+    var headersSent = false
+    var finished = false
+    var clientHalfClosed = false
+    var deadlineGeneration = 0
+    var metadata: [(String, String)] = []
+
+    init(streamID: UInt32, kind: Kind, deframer: GRPCMessageDeframer) {
+        self.streamID = streamID
+        self.kind = kind
+        self.deframer = deframer
+    }
+
+    var watchSession: WatchSession? {
+        if case .watch(let s) = kind { return s }
+        return nil
+    }
+
+    static let responseHeaders = [
+        HeaderField(name: ":status", value: "200"),
+        HeaderField(name: "content-type", value: "application/grpc"),
+    ]
+
+    static func trailers(_ status: GRPCStatus, trailersOnly: Bool) -> [HeaderField] {
+        var fields = trailersOnly ? responseHeaders : []
+        fields.append(HeaderField(name: "grpc-status", value: String(status.code.rawValue)))
+        if !status.message.isEmpty {
+            fields.append(HeaderField(name: "grpc-message", value: GRPCPercentEncoding.encode(status.message)))
+        }
+        return fields
+    }
+}

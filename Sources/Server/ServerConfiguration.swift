@@ -1,0 +1,25 @@
+import HTTP2
+
+/// Every limit of the serving side, explicit.
+public struct ServerConfiguration: Sendable {
+    /// Open client connections; more are accepted and closed at once.
+    public var maxConnections = 10_000
+    /// gRPC receive limit (etcd: 1.5 MiB request + 512 KiB overhead).
+    public var maxReceiveMessageSize = 2 * 1024 * 1024
+    /// Stop pulling watch events for a stream while this much of its output is still queued.
+    public var watchStreamOutputHighWater = 512 * 1024
+    /// Stop pulling watch events for the connection while this much is waiting for the socket.
+    public var connectionOutputHighWater = 4 * 1024 * 1024
+    /// Bytes read per readiness event before yielding to other connections.
+    public var readBudgetPerEvent = 1024 * 1024
+    /// A connection that sends nothing decodable within this time after accept is closed.
+    public var handshakeTimeoutSeconds = 10.0
+    /// Timers: watcher catch-up, lease expiry, history compaction, progress notifications.
+    public var watchSyncIntervalMilliseconds = 100
+    public var leaseCheckIntervalMilliseconds = 500
+    public var compactionIntervalSeconds = 5.0
+    public var progressNotifyIntervalSeconds = 600.0
+    public var http2 = HTTP2ServerConfiguration()
+
+    public init() {}
+}
