@@ -283,6 +283,14 @@ def start_target(name: str = "ours", data: str = "demo", access: str = "read",
     """Start the system under test: our binary, or a real etcd when CMAPI_TARGET=etcd."""
     if TARGET == "etcd":
         srv = EtcdServer(name=f"{name}-etcd").start()
+        if initial_revision is None:
+            # Ours then starts at a large revision; make the stand-in start above 1 too, with no
+            # visible history, so that revision-offset handling in the tests is exercised.
+            for _ in range(50):
+                srv.put("~pad", "x")
+                srv.kv().DeleteRange(rpc_pb2.DeleteRangeRequest(key=b"~pad"), timeout=RPC_TIMEOUT)
+            srv.kv().Compact(rpc_pb2.CompactionRequest(revision=srv.revision(), physical=True),
+                             timeout=RPC_TIMEOUT)
         if data == "demo":
             for k, v in DEMO_KEYS:
                 srv.put(k, v)
@@ -507,9 +515,9 @@ def run(argv: list[str], timeout: float = 30.0, env: dict | None = None, input: 
     return Done(p.returncode, p.stdout, p.stderr, argv)
 
 
-def etcdctl(server: Server, *args: str, timeout: float = 30.0) -> Done:
+def etcdctl(server: Server, *args: str, timeout: float = 30.0, input: str | None = None) -> Done:
     return run([ETCDCTL_BIN, f"--endpoints={server.endpoint}", "--dial-timeout=5s",
-                "--command-timeout=15s", *args], timeout=timeout, env={"ETCDCTL_API": "3"})
+                "--command-timeout=15s", *args], timeout=timeout, env={"ETCDCTL_API": "3"}, input=input)
 
 
 GOPATH_BASE = "/usr/share/gocode"

@@ -177,9 +177,15 @@ class Pair:
         return all(kv in pool for kv in sk) and len({kv["key"] for kv in sk}) == len(sk)
 
     # -- raw calls (unknown methods, oversized messages) ----------------------------------
-    def raw(self, path: str, payload: bytes, what: str, metadata: Any = None) -> tuple[Any, Any]:
-        r = cmtest.raw_unary(self.ref.channel(), path, payload, metadata=metadata)
-        s = cmtest.raw_unary(self.sut.channel(), path, payload, metadata=metadata)
+    def raw(self, path: str, payload: bytes, what: str, metadata: Any = None,
+            decode: Any = None) -> tuple[Any, Any]:
+        """Send pre-encoded bytes; `decode` (a message class) parses and normalises answers."""
+        def conv(x: Any) -> Any:
+            if decode is None or isinstance(x, RpcErr):
+                return x
+            return normalize(msg_to_dict(decode.FromString(x)))
+        r = conv(cmtest.raw_unary(self.ref.channel(), path, payload, metadata=metadata))
+        s = conv(cmtest.raw_unary(self.sut.channel(), path, payload, metadata=metadata))
         self.note(f"{what} -> {short_result(r)}")
         self.checks += 1
         if r != s:

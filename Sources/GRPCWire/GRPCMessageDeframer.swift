@@ -35,6 +35,20 @@ public struct GRPCMessageDeframer: Sendable {
         }
     }
 
+    /// Encodings this deframer can decompress (besides identity).
+    public static let supportedEncodings: Set<String> = ["gzip"]
+
+    /// grpc-go servers reject an unknown `grpc-encoding` when the RPC starts, before reading any
+    /// message (`processUnaryRPC`/`processStreamingRPC`). Returns that status, or `nil` if the
+    /// encoding is absent, `identity` or supported. Optional: the deframer itself only fails
+    /// when a compressed message actually arrives.
+    public static func checkEncoding(_ encoding: String?) -> GRPCStatus? {
+        guard let encoding, !encoding.isEmpty, encoding != "identity", !supportedEncodings.contains(encoding) else {
+            return nil
+        }
+        return GRPCStatus(.unimplemented, "grpc: Decompressor is not installed for grpc-encoding \(goQuoted(encoding))")
+    }
+
     /// True when buffered bytes do not form a complete message. A stream that ends (END_STREAM)
     /// in this state carries a truncated message: grpc-go reports `.internalError`.
     public var hasPartialMessage: Bool {
@@ -121,7 +135,7 @@ public struct GRPCMessageDeframer: Sendable {
                 return
             }
             guard encoding == "gzip" else {
-                fail(GRPCStatus(.unimplemented, "grpc: Decompressor is not installed for grpc-encoding \(goQuoted(encoding))"))
+                fail(GRPCStatus(.unimplemented, "grpc: Decompressor is not installed for grpc-encoding \(Self.goQuoted(encoding))"))
                 return
             }
         default:
@@ -160,7 +174,7 @@ public struct GRPCMessageDeframer: Sendable {
     }
 
     /// Go's `%q` for the printable ASCII a header value holds; other bytes as `\\xNN`.
-    private func goQuoted(_ value: String) -> String {
+    private static func goQuoted(_ value: String) -> String {
         var out = "\""
         for byte in value.utf8 {
             switch byte {

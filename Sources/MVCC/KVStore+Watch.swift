@@ -22,6 +22,13 @@ extension KVStore {
 }
 
 /// The store side of one gRPC Watch stream: its watchers and its queue of outgoing messages.
+///
+/// Owner contract: `onPending` fires only on the empty → non-empty transition, so keep calling
+/// `takePending` until it returns fewer than `max`. Live events of a synced watcher may be queued
+/// as soon as `watch` returns: send the `created` response before sending anything taken after
+/// it. Call `close()` when the gRPC stream ends (an `onPending` closure that captures the stream
+/// keeps it alive otherwise). The queue is bounded by `watchStreamQueueLimit` (plus at most one
+/// `.compacted` per watcher); a full queue turns watchers into victims, caught up later.
 public final class WatchStream: Sendable {
     let store: KVStore
     let id: Int

@@ -5,6 +5,9 @@ import Synchronization
 ///
 /// One lock guards everything; critical sections are short and bounded, and watcher callbacks
 /// (`onPending`) always run after the lock is released. Writes never wait for watchers.
+///
+/// The owner drives the periodic work: `syncWatchers()` every ~100 ms, `expireLeases()` every
+/// ~500 ms, `autoCompact()` every ~1 s, `progressNotifyTick()` every 10 min.
 public final class KVStore: Sendable {
     public let configuration: KVStoreConfiguration
     let core: Mutex<StoreCore>
@@ -52,7 +55,7 @@ public final class KVStore: Sendable {
     ) throws(E) -> (result: T, revision: Int64) {
         let outcome: (Result<T, E>, Int64, [StreamQueue]) = core.withLock { c in
             var txn = WriteTransaction(core: c)
-            do {
+            do throws(E) {
                 let value = try body(&txn)
                 let woke = c.commit(txn.state)
                 return (.success(value), c.currentRevision, woke)

@@ -20,6 +20,8 @@ struct KeyRevision {
 final class KeyRecord {
     let key: [UInt8]
     var revisions: [KeyRevision]
+    /// Serial of the last write txn that touched the record (see `TxnState.serial`).
+    var lastTxn: UInt64 = 0
 
     init(key: [UInt8], revisions: [KeyRevision] = []) {
         self.key = key

@@ -44,6 +44,21 @@ struct KeySpan: Hashable {
 
 /// Byte-wise lexicographic comparison, like Go's `bytes.Compare`: negative, zero or positive.
 @inline(__always)
+func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { pa in
+        b.withUnsafeBytes { pb in
+            let n = min(pa.count, pb.count)
+            if n > 0 {
+                let r = memcmpBytes(pa.baseAddress!, pb.baseAddress!, n)
+                if r != 0 { return r }
+            }
+            return pa.count - pb.count
+        }
+    }
+}
+
+/// `compareBytes` for any contiguous byte containers (slices).
+@inline(__always)
 func compareBytes<A: ContiguousBytes, B: ContiguousBytes>(_ a: A, _ b: B) -> Int {
     a.withUnsafeBytesNoCopy { pa in
         b.withUnsafeBytesNoCopy { pb in

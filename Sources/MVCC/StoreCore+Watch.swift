@@ -74,17 +74,19 @@ extension StoreCore {
         for g in touched {
             let batch = g.batch
             g.batch = []
+            // Members usually share one variant: keep the last view, a dictionary for the rest.
+            var lastVariant = -1
+            var lastView: [Event] = []
             var views: [Int: [Event]] = [:]
             var victims: [Watcher] = []
             for w in g.members.values where revision >= w.minRevision {
                 let variant = w.variant
-                let events: [Event]
-                if let v = views[variant] {
-                    events = v
-                } else {
-                    events = w.view(batch, compactedRevision: compactedRevision)
-                    views[variant] = events
+                if variant != lastVariant {
+                    if lastVariant >= 0 { views[lastVariant] = lastView }
+                    lastView = views[variant] ?? w.view(batch, compactedRevision: compactedRevision)
+                    lastVariant = variant
                 }
+                let events = lastView
                 if events.isEmpty {
                     w.minRevision = revision + 1
                     continue

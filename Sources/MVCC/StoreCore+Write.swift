@@ -3,8 +3,10 @@ struct TxnState {
     /// Revision before the txn; its changes get `beginRevision + 1`.
     let beginRevision: Int64
     var events: [Event] = []
+    /// Distinguishes this txn from every other (records remember the last txn that touched them).
+    let serial: UInt64
     /// Per touched key: revisions count and lease before the txn (0 if not live), for commit/rollback.
-    var touched: [[UInt8]: (record: KeyRecord, count: Int, lease: Int64, wasLive: Bool)] = [:]
+    var touched: [(record: KeyRecord, count: Int, lease: Int64, wasLive: Bool)] = []
 
     var revision: Int64 { beginRevision + 1 }
     /// Revision reads inside the txn see (etcd `storeTxnWrite.Range`).
@@ -12,7 +14,10 @@ struct TxnState {
 }
 
 extension StoreCore {
-    func beginTxn() -> TxnState { TxnState(beginRevision: currentRevision) }
+    func beginTxn() -> TxnState {
+        txnSerial &+= 1
+        return TxnState(beginRevision: currentRevision, serial: txnSerial)
+    }
 
     func txnRange(_ txn: TxnState, key: [UInt8], end: [UInt8], options: RangeOptions) throws(MVCCError) -> RangeResult {
         let current = txn.readRevision
@@ -21,9 +26,10 @@ extension StoreCore {
     }
 
     private func touch(_ txn: inout TxnState, _ record: KeyRecord) {
-        guard txn.touched[record.key] == nil else { return }
+        guard record.lastTxn != txn.serial else { return }
+        record.lastTxn = txn.serial
         let live = record.live
-        txn.touched[record.key] = (record, record.revisions.count, live?.lease ?? 0, live != nil)
+        txn.touched.append((record, record.revisions.count, live?.lease ?? 0, live != nil))
     }
 
     /// Writes `rev` as the key's newest revision (replacing one already written by this txn).
@@ -56,7 +62,8 @@ extension StoreCore {
             if prev == nil { index.adjustLive(key, by: 1) }
         } else {
             record = KeyRecord(key: key)
-            txn.touched[key] = (record, 0, 0, false)
+            record.lastTxn = txn.serial
+            txn.touched.append((record, 0, 0, false))
             record.revisions.append(entry)
             index.insert(record)
         }
@@ -87,7 +94,8 @@ extension StoreCore {
 
     /// Undoes every change of `txn` (its body threw).
     func rollback(_ txn: TxnState) {
-        for (key, t) in txn.touched {
+        for t in txn.touched {
+            let key = t.record.key
             let liveNow = t.record.isLive
             if t.count == 0 {
                 index.remove(key)
@@ -103,7 +111,8 @@ extension StoreCore {
     /// the events to synced watchers. Returns the streams whose queue became non-empty.
     func commit(_ txn: TxnState) -> [StreamQueue] {
         guard !txn.events.isEmpty else { return [] }
-        for (key, t) in txn.touched {
+        for t in txn.touched {
+            let key = t.record.key
             let newLease = t.record.live?.lease ?? 0
             if newLease != t.lease {
                 leases.detach(key, from: t.lease)

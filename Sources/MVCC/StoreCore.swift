@@ -1,5 +1,7 @@
-/// The store's state; only touched under `KVStore`'s lock.
-final class StoreCore {
+/// The store's state; only touched under `KVStore`'s lock. (`@unchecked Sendable` so a write
+/// transaction handed to caller code inside the lock does not trip region checking; the lock is
+/// what makes access safe.)
+final class StoreCore: @unchecked Sendable {
     let configuration: KVStoreConfiguration
     var index = KeyIndex()
     var history = History()
@@ -10,6 +12,8 @@ final class StoreCore {
     var physicallyCompactedRevision: Int64
     var leases = LeaseTable()
     var hub = WatchHub()
+    /// Counter behind `TxnState.serial`.
+    var txnSerial: UInt64 = 0
 
     init(configuration: KVStoreConfiguration) {
         self.configuration = configuration

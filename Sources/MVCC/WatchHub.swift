@@ -70,9 +70,11 @@ struct StreamEntry {
 
 /// Watcher registry: streams, synced watchers indexed by span, unsynced queue.
 ///
-/// Lookup on write: a dictionary for single-key spans, and span groups sorted by start key for
-/// ranges (a key only checks groups starting at or before it). Watchers with equal spans share
-/// a group, so a thousand peers watching one prefix cost one span check per event.
+/// Lookup on write: a dictionary for single-key spans; range groups sorted by start key with a
+/// running maximum of their ends, scanned backwards from the last group starting at or before
+/// the key and stopped as soon as no earlier group can reach it (disjoint or nested prefixes
+/// cost a few checks). Watchers with equal spans share a group, so a thousand peers watching
+/// one prefix cost one span check per event.
 struct WatchHub {
     var streams: [Int: StreamEntry] = [:]
     var nextStreamID = 0
@@ -80,6 +82,8 @@ struct WatchHub {
     var singleKeyGroups: [[UInt8]: WatcherGroup] = [:]
     /// Range groups, ascending by `span.start`.
     var rangeGroups: [WatcherGroup] = []
+    /// `reach[i]`: largest end among `rangeGroups[0...i]` (nil: unbounded).
+    var reach: [[UInt8]?] = []
     /// Unsynced watchers in service order; entries of removed/synced watchers are skipped.
     var unsynced: [Watcher] = []
     var progressWatchers: [ObjectIdentifier: Watcher] = [:]
@@ -98,6 +102,8 @@ struct WatchHub {
         } else {
             let pos = upperBound(w.span.start)
             rangeGroups.insert(g, at: pos)
+            reach.insert(nil, at: pos)
+            recomputeReach(from: pos)
         }
     }
 
@@ -111,6 +117,24 @@ struct WatchHub {
             singleKeyGroups[w.span.start] = nil
         } else if let i = rangeGroups.firstIndex(where: { $0 === g }) {
             rangeGroups.remove(at: i)
+            reach.remove(at: i)
+            recomputeReach(from: i)
+        }
+    }
+
+    private mutating func recomputeReach(from start: Int) {
+        var i = start
+        var acc: [UInt8]?? = i > 0 ? .some(reach[i - 1]) : .none  // .none: no group yet
+        while i < rangeGroups.count {
+            let end = rangeGroups[i].span.end
+            switch acc {
+            case .none: acc = .some(end)
+            case .some(.none): break  // already unbounded
+            case .some(.some(let a)):
+                if let end { if compareBytes(end, a) > 0 { acc = .some(end) } } else { acc = .some(nil) }
+            }
+            reach[i] = acc ?? nil
+            i += 1
         }
     }
 
@@ -127,16 +151,16 @@ struct WatchHub {
     /// Calls `body` for each group whose span contains `key`.
     func forEachGroup(containing key: [UInt8], _ body: (WatcherGroup) -> Void) {
         if let g = singleKeyGroups[key] { body(g) }
-        let n = upperBound(key)
-        var i = 0
-        while i < n {
+        var i = upperBound(key) - 1
+        while i >= 0 {
+            if let r = reach[i], compareBytes(r, key) <= 0 { return }
             let g = rangeGroups[i]
             if let end = g.span.end {
                 if compareBytes(key, end) < 0 { body(g) }
             } else {
                 body(g)
             }
-            i += 1
+            i -= 1
         }
     }
 

@@ -17,7 +17,7 @@ public final class APIServer: Sendable {
         var listener: Listener?
         var connections: [Int: Connection] = [:]
         var nextID = 0
-        var timers: [any DispatchSourceTimer] = []
+        var timers = Timers(list: [])
     }
 
     public init(api: EtcdServer, configuration: ServerConfiguration = .init()) {
@@ -74,7 +74,8 @@ public final class APIServer: Sendable {
             every(.milliseconds(Int(c.compactionIntervalSeconds * 1000))) { store.autoCompact() },
             every(.milliseconds(Int(c.progressNotifyIntervalSeconds * 1000))) { store.progressNotifyTick() },
         ]
-        state.withLock { $0.timers = timers }
+        let box = Timers(list: timers)
+        state.withLock { $0.timers = box }
     }
 
     /// Stops accepting and closes every connection (graceful shutdown comes later).
@@ -82,11 +83,16 @@ public final class APIServer: Sendable {
         let (listener, connections, timers) = state.withLock { s in
             let r = (s.listener, Array(s.connections.values), s.timers)
             s.listener = nil
-            s.timers = []
+            s.timers = Timers(list: [])
             return r
         }
-        timers.forEach { $0.cancel() }
+        timers.list.forEach { $0.cancel() }
         listener?.stop()
         for c in connections { c.queue.sync { c.close() } }
     }
+}
+
+/// Dispatch timers are thread-safe objects that are not marked Sendable.
+struct Timers: @unchecked Sendable {
+    var list: [any DispatchSourceTimer]
 }

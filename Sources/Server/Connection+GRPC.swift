@@ -22,8 +22,7 @@ extension Connection {
             }
         }
         guard GRPCContentType.isGRPC(contentType) else {
-            sendPlainHTTP(id, status: path == "/" || path.isEmpty ? "404" : "404",
-                          body: "Not Found\n", clientHalfClosed: endStream)
+            sendPlainHTTP(id, status: "404", body: "Not Found\n", clientHalfClosed: endStream)
             return
         }
         guard method == "POST" else {
@@ -49,6 +48,10 @@ extension Connection {
             return
         case .malformed:
             trailersOnly(id, GRPCStatus(.unimplemented, "malformed method name: \"\(path)\""), clientHalfClosed: endStream)
+            return
+        }
+        if let refusal = GRPCMessageDeframer.checkEncoding(encoding) {
+            trailersOnly(id, refusal, clientHalfClosed: endStream)
             return
         }
         let deframer = GRPCMessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize, encoding: encoding)

@@ -14,7 +14,7 @@ import Synchronization
 /// Reads and writes are non-blocking, driven by Dispatch read/write sources, so an idle
 /// connection costs a queue, two sources and a few small buffers.
 final class Connection: @unchecked Sendable {
-    enum Protocol {
+    enum WireProtocol {
         case sniffing
         case http2
         case closed
@@ -29,10 +29,11 @@ final class Connection: @unchecked Sendable {
     let id: Int
 
     // Owned by `queue`:
-    var proto: Protocol = .sniffing
+    var proto: WireProtocol = .sniffing
     var sniffBuffer: [UInt8] = []
     var h2: HTTP2ServerConnection
     var calls: [UInt32: GRPCCall] = [:]
+    var highestStreamID: UInt32 = 0
     var output: [UInt8] = []
     var outputOffset = 0
     var readSource: (any DispatchSourceRead)?
@@ -131,11 +132,12 @@ final class Connection: @unchecked Sendable {
         for event in events {
             switch event {
             case .headers(let id, let fields, let endStream):
-                if calls[id] != nil {
-                    // Trailers from the client end its side of the stream.
-                    if endStream { endOfRequest(id) }
-                } else {
+                if id > highestStreamID {
+                    highestStreamID = id
                     openStream(id, fields: fields, endStream: endStream)
+                } else if calls[id] != nil, endStream {
+                    // Trailers from the client end its side of the stream.
+                    endOfRequest(id)
                 }
             case .data(let id, let bytes, let endStream):
                 requestData(id, bytes: bytes, endStream: endStream)

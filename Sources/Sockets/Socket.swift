@@ -18,7 +18,7 @@ public struct Socket: Sendable {
         let fd = Glibc.socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.make("socket") }
         let socket = Socket(fd: fd)
-        do {
+        do throws(SocketError) {
             try socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
             if address.family == .inet6 { try socket.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
             var storage = address.storage
@@ -51,15 +51,15 @@ public struct Socket: Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = try syscall("accept4") {
             withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    accept4(fd, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-                }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
             }
         }
         switch result {
         case .wouldBlock: return .wouldBlock
         case .done(let client):
             let s = Socket(fd: client)
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             try? s.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             return .done((s, SocketAddress(storage: storage, length: length)))
         }

@@ -22,15 +22,9 @@ enum DemoWriter {
             _ = try? store.put(key: Array(KeyPaths.heartbeat.utf8), value: DemoData.heartbeatValue(now: now))
         }
         timer.resume()
-        heartbeat.withLock { $0 = timer }
+        heartbeatTimer = timer
     }
 
-    private static let heartbeat = LockedTimer()
+    /// Set once at start-up, before any concurrency; kept alive for the process lifetime.
+    nonisolated(unsafe) private static var heartbeatTimer: (any DispatchSourceTimer)?
 }
-
-final class LockedTimer: Sendable {
-    private let timer = Mutex<(any DispatchSourceTimer)?>(nil)
-    func withLock<T>(_ body: (inout (any DispatchSourceTimer)?) -> T) -> T { timer.withLock(body) }
-}
-
-import Synchronization

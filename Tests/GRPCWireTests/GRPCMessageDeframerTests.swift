@@ -1,5 +1,5 @@
 import Testing
-@testable import GRPCWire
+import GRPCWire
 
 @Suite struct GRPCMessageDeframerTests {
     private func messages(count: Int) -> [[UInt8]] {
@@ -121,6 +121,14 @@ import Testing
         #expect(throws: GRPCStatus(.unimplemented, "grpc: Decompressor is not installed for grpc-encoding \"snappy\"")) {
             try deframer.next()
         }
+    }
+
+    @Test func encodingCheckAtStreamStart() {
+        #expect(GRPCMessageDeframer.checkEncoding(nil) == nil)
+        #expect(GRPCMessageDeframer.checkEncoding("identity") == nil)
+        #expect(GRPCMessageDeframer.checkEncoding("gzip") == nil)
+        #expect(GRPCMessageDeframer.checkEncoding("br") == GRPCStatus(.unimplemented, "grpc: Decompressor is not installed for grpc-encoding \"br\""))
+        #expect(GRPCMessageDeframer.checkEncoding("a\"b")?.message == "grpc: Decompressor is not installed for grpc-encoding \"a\\\"b\"")
     }
 
     @Test func invalidFlag() {
