@@ -5,6 +5,7 @@ import PackageDescription
 //   codecs:   HPACK → HTTP2;  HTTP1;  CZlib → GRPCWire          (pure, no I/O, no Dispatch)
 //   store:    MVCC                                             (no protocol knowledge)
 //   API:      EtcdProto, MVCC, GRPCWire → EtcdAPI              (never touches a socket)
+//   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
@@ -28,9 +29,15 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "TLS", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "HPACK", swiftSettings: swiftSettings),
-        .target(name: "HTTP2", dependencies: ["HPACK"], swiftSettings: swiftSettings),
         .target(name: "HTTP1", swiftSettings: swiftSettings),
+        .target(name: "HTTP2", dependencies: ["HPACK"], swiftSettings: swiftSettings),
         .target(name: "GRPCWire", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "EtcdProto",
@@ -51,7 +58,7 @@ let package = Package(
         .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
         .target(
             name: "Server",
-            dependencies: ["Sockets", "HTTP2", "HPACK", "HTTP1", "GRPCWire", "EtcdAPI", "EtcdProto", "MVCC"],
+            dependencies: ["Sockets", "TLS", "HTTP1", "HTTP2", "HPACK", "GRPCWire", "EtcdAPI", "EtcdProto", "MVCC"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -62,6 +69,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: swiftSettings),
         .testTarget(name: "HPACKTests", dependencies: ["HPACK"], swiftSettings: swiftSettings),
         .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2", "HPACK"], swiftSettings: swiftSettings),
         .testTarget(name: "GRPCWireTests", dependencies: ["GRPCWire"], swiftSettings: swiftSettings),

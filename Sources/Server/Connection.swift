@@ -209,25 +209,43 @@ final class Connection: @unchecked Sendable {
     // MARK: closing
 
     func close() {
-        if case .closed = proto, readSource == nil { return }
+        if case .closed = proto, readSource == nil, writeSource == nil { return }
         proto = .closed
         for call in calls.values { call.watchSession?.close() }
         calls.removeAll()
+        // The descriptor may only be closed once both sources are cancelled (Dispatch rule).
+        let count = (readSource == nil ? 0 : 1) + (writeSource == nil ? 0 : 1)
+        let closer = DescriptorCloser(socket: socket, sources: count)
         if let w = writeSource {
             if !writeSourceActive { w.resume() }
+            w.setCancelHandler { closer.sourceCancelled() }
             w.cancel()
         }
+        if let r = readSource {
+            r.setCancelHandler { closer.sourceCancelled() }
+            r.cancel()
+        }
+        if count == 0 { socket.close() }
         writeSource = nil
         writeSourceActive = false
-        if let r = readSource {
-            let socket = self.socket
-            r.setCancelHandler { socket.close() }
-            r.cancel()
-        } else {
-            socket.close()
-        }
         readSource = nil
         output = []
         onClose(self)
     }
+}
+
+/// Closes a socket after its last Dispatch source has been cancelled.
+final class DescriptorCloser: Sendable {
+    private let socket: Socket
+    private let remaining: Atomic<Int>
+
+    init(socket: Socket, sources: Int) {
+        self.socket = socket
+        self.remaining = Atomic(sources)
+    }
+
+    func sourceCancelled() {
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { socket.close() }
+    }
+
 }
