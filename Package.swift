@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -64,8 +65,9 @@ let package = Package(
         .executableTarget(
             name: "clustermesh-apiserver",
             dependencies: [
-                "Server", "Mesh", "MVCC", "EtcdAPI",
+                "Server", "Mesh", "MVCC", "EtcdAPI", "TLS", "Sockets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -65,14 +65,16 @@ struct MaintenanceService {
         return resp
     }
 
+    /// Certificate users have no password: with auth on, etcd answers every password
+    /// authentication with `authentication failed`; with auth off, `not enabled`.
     func authenticate() throws(EtcdError) -> Etcdserverpb_AuthenticateResponse {
-        throw .authNotEnabled
+        throw policy.authEnabled ? .authFailed : .authNotEnabled
     }
 
     func authStatus() -> Etcdserverpb_AuthStatusResponse {
         var resp = Etcdserverpb_AuthStatusResponse()
         resp.header = identity.header(revision: store.currentRevision)
-        resp.enabled = false
+        resp.enabled = policy.authEnabled
         return resp
     }
 }

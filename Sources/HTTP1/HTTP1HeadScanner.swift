@@ -5,6 +5,7 @@ struct HTTP1HeadScanner {
     /// Line ranges (without CR/LF), relative to the buffer's read index.
     private(set) var lines: [Range<Int>] = []
     private var scanned = 0
+    private var lineStart = 0
     /// Empty lines skipped before a request line (RFC 9112 §2.2 SHOULD ignore at least one).
     private var leadingEmptyLines = 0
     static let maxLeadingEmptyLines = 8
@@ -14,8 +15,9 @@ struct HTTP1HeadScanner {
     mutating func scan(_ buffer: inout HTTP1InputBuffer, limits: HTTP1Limits, isTrailer: Bool,
                        skipLeadingEmptyLines: Bool) throws(HTTP1Error) -> Int? {
         while let lf = buffer.lineFeed(from: scanned) {
-            let lineStart = scanned
+            let lineStart = self.lineStart
             scanned = lf + 1
+            self.lineStart = scanned
             if scanned > limits.maxHeadBytes { throw .headTooLarge(limit: limits.maxHeadBytes) }
             var lineEnd = lf
             if lineEnd > lineStart && buffer.byte(at: lineEnd - 1) == 0x0D { lineEnd -= 1 }
@@ -27,6 +29,7 @@ struct HTTP1HeadScanner {
                     leadingEmptyLines += 1
                     buffer.consume(scanned)
                     scanned = 0
+                    self.lineStart = 0
                     continue
                 }
                 return scanned

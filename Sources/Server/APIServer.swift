@@ -3,6 +3,7 @@ import EtcdAPI
 import MVCC
 import Sockets
 import Synchronization
+import TLS
 
 /// The etcd API listener: accepts connections, owns the connection registry and runs the
 /// store's periodic work (watch catch-up, lease expiry, compaction, progress notifications).
@@ -20,9 +21,13 @@ public final class APIServer: Sendable {
         var timers = Timers(list: [])
     }
 
-    public init(api: EtcdServer, configuration: ServerConfiguration = .init()) {
+    /// When set, every connection on the listener is TLS (mTLS when the context has a client CA).
+    public let tls: TLSServerContext?
+
+    public init(api: EtcdServer, configuration: ServerConfiguration = .init(), tls: TLSServerContext? = nil) {
         self.api = api
         self.configuration = configuration
+        self.tls = tls
     }
 
     /// Binds and starts serving; returns the bound address (port 0 picks a free port).
@@ -40,12 +45,23 @@ public final class APIServer: Sendable {
     public var connectionCount: Int { state.withLock { $0.connections.count } }
 
     private func accepted(_ socket: Socket, _ peer: SocketAddress) {
+        let engine: TLSEngine?
+        if let tls {
+            guard let e = try? tls.makeEngine() else {
+                socket.close()
+                return
+            }
+            engine = e
+        } else {
+            engine = nil
+        }
+        let users = tls?.configuration.clientCAPath != nil ? api.policy.users : nil
         let connection: Connection? = state.withLock { s in
             guard s.connections.count < configuration.maxConnections else { return nil }
             s.nextID += 1
             let queue = DispatchQueue(label: "apiserver.conn", target: .global())
             let c = Connection(id: s.nextID, socket: socket, peer: peer, queue: queue, api: api,
-                               configuration: configuration) { [weak self] closed in
+                               configuration: configuration, tls: engine, userDirectory: users) { [weak self] closed in
                 self?.state.withLock { _ = $0.connections.removeValue(forKey: closed.id) }
             }
             s.connections[c.id] = c

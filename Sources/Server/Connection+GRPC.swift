@@ -34,7 +34,7 @@ extension Connection {
         case .unary(let m): kind = .unary(m)
         case .leaseKeepAlive: kind = .leaseKeepAlive
         case .watch:
-            let context = CallContext(principal: .anonymous, metadata: metadata)
+            let context = CallContext(principal: principal, metadata: metadata)
             let session = api.makeWatchSession(context: context) { [weak self] in self?.schedulePump() }
             kind = .watch(session)
         case .refused:
@@ -117,7 +117,7 @@ extension Connection {
                 finish(call, status: GRPCStatus(.internalError, "grpc: error unmarshalling request: unexpected EOF"))
                 return
             }
-            let context = CallContext(principal: .anonymous, metadata: call.metadata)
+            let context = CallContext(principal: principal, metadata: call.metadata)
             switch api.unary(method, request: request, context: context) {
             case .success(let response):
                 sendMessage(call, response)

@@ -5,6 +5,7 @@ import HPACK
 import HTTP2
 import Sockets
 import Synchronization
+import TLS
 
 /// One client connection: reads bytes, tells HTTP/2 from HTTP/1.1, runs the HTTP/2 codec and
 /// routes gRPC streams to the etcd API.
@@ -27,9 +28,15 @@ final class Connection: @unchecked Sendable {
     let configuration: ServerConfiguration
     let onClose: @Sendable (Connection) -> Void
     let id: Int
+    /// Set when the listener terminates TLS; every byte in and out goes through it.
+    let tls: TLSEngine?
+    let userDirectory: UserDirectory?
 
     // Owned by `queue`:
     var proto: WireProtocol = .sniffing
+    /// Who is calling: anonymous on plaintext, the client certificate's CN on mTLS.
+    var principal: Principal = .anonymous
+    var tlsEstablished = false
     var sniffBuffer: [UInt8] = []
     var h2: HTTP2ServerConnection
     var calls: [UInt32: GRPCCall] = [:]
@@ -44,8 +51,11 @@ final class Connection: @unchecked Sendable {
     let pumpScheduled = Atomic<Bool>(false)
 
     init(id: Int, socket: Socket, peer: SocketAddress, queue: DispatchQueue, api: EtcdServer,
-         configuration: ServerConfiguration, onClose: @escaping @Sendable (Connection) -> Void) {
+         configuration: ServerConfiguration, tls: TLSEngine?, userDirectory: UserDirectory?,
+         onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = id
+        self.tls = tls
+        self.userDirectory = userDirectory
         self.socket = socket
         self.peer = peer
         self.queue = queue
@@ -93,7 +103,11 @@ final class Connection: @unchecked Sendable {
                 return
             case .done(let n):
                 budget -= n
-                received(buffer[0..<n])
+                if tls != nil {
+                    decrypt(buffer[0..<n])
+                } else {
+                    received(buffer[0..<n])
+                }
             }
         }
         flush()
@@ -117,7 +131,7 @@ final class Connection: @unchecked Sendable {
                 handle(h2.receive(buffered[...]))
             case .http1:
                 proto = .closed
-                output.append(contentsOf: ProtocolSniffer.http1NotSupportedResponse)
+                emit(ProtocolSniffer.http1NotSupportedResponse)
                 closeAfterFlush = true
                 flushOutput()
             case .unknown:
@@ -157,10 +171,74 @@ final class Connection: @unchecked Sendable {
     func flush() {
         if case .http2 = proto {
             let bytes = h2.takeOutput()
-            if !bytes.isEmpty { output.append(contentsOf: bytes) }
+            if !bytes.isEmpty { emit(bytes) }
             if h2.isClosed { closeAfterFlush = true }
         }
         flushOutput()
+    }
+
+    // MARK: TLS
+
+    /// Ciphertext from the socket → plaintext for the protocol layer.
+    private func decrypt(_ ciphertext: ArraySlice<UInt8>) {
+        guard let tls else { return }
+        tls.feed(ciphertext)
+        var plaintext: [UInt8] = []
+        while true {
+            plaintext.removeAll(keepingCapacity: true)
+            let status: TLSEngine.ReadStatus
+            do {
+                status = try tls.readPlaintext(into: &plaintext)
+            } catch {
+                output.append(contentsOf: tls.takeCiphertext())
+                closeAfterFlush = true
+                return
+            }
+            if !tlsEstablished && tls.handshakeComplete {
+                tlsEstablished = true
+                guard authenticate(tls) else {
+                    tls.shutdown()
+                    output.append(contentsOf: tls.takeCiphertext())
+                    closeAfterFlush = true
+                    return
+                }
+            }
+            if !plaintext.isEmpty { received(plaintext[...]) }
+            if case .closed = proto { return }
+            switch status {
+            case .ok: continue
+            case .wantMore:
+                output.append(contentsOf: tls.takeCiphertext())
+                return
+            case .closed:
+                output.append(contentsOf: tls.takeCiphertext())
+                closeAfterFlush = true
+                return
+            }
+        }
+    }
+
+    /// Maps the verified client certificate to a principal; unknown users are refused.
+    private func authenticate(_ tls: TLSEngine) -> Bool {
+        guard let directory = userDirectory else { return true }
+        guard tls.peerCertificateChainVerified, let cn = tls.peerCertificateCommonName,
+              directory.knows(cn) else { return false }
+        principal = .user(cn)
+        return true
+    }
+
+    /// Plaintext from the protocol layer → the socket (through TLS when present).
+    func emit(_ bytes: [UInt8]) {
+        guard let tls else {
+            output.append(contentsOf: bytes)
+            return
+        }
+        do {
+            try tls.writePlaintext(bytes[...])
+        } catch {
+            closeAfterFlush = true
+        }
+        output.append(contentsOf: tls.takeCiphertext())
     }
 
     // MARK: writing

@@ -6,6 +6,7 @@ import Mesh
 import MVCC
 import Server
 import Sockets
+import TLS
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the etcd v3 API (the default).")
@@ -36,12 +37,30 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("initial-revision"), help: "First store revision (default: derived from the wall clock, so revisions never go back across restarts). Use 1 to start like a fresh etcd.")
     var initialRevision: Int64?
 
+    @Option(name: .customLong("tls-cert"), help: "Server certificate (PEM). With --tls-key, the listener speaks TLS only.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "Server private key (PEM).")
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: "CA bundle (PEM) for client certificates; when set, a client certificate is required and its CN is the user.")
+    var tlsClientCA: String?
+
+    @Option(name: .customLong("users-file"), help: "Cilium clustermesh-remote-users file (users: [{name, role}]), reloaded on change.")
+    var usersFile: String?
+
+    @Option(name: .customLong("plaintext-listen"), help: "An additional plaintext listener (HOST:PORT), e.g. loopback for local tools, when --listen uses TLS.")
+    var plaintextListen: String?
+
     @Option(name: .customLong("history-revisions"), help: "Revisions of history kept for watch replay and historical reads.")
     var historyRevisions: Int64 = 100_000
 
     func validate() throws {
         try ClusterName.validate(clusterName, clusterID: clusterID)
         if let r = initialRevision, r < 1 { throw ValidationError("--initial-revision must be at least 1") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if tlsClientCA != nil && tlsCert == nil { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
+        if usersFile != nil && tlsClientCA == nil { throw ValidationError("--users-file needs --tls-client-ca") }
     }
 
     func run() throws {
@@ -49,8 +68,10 @@ struct Serve: ParsableCommand {
         storeConfig.initialRevision = initialRevision ?? Self.wallClockRevision()
         storeConfig.historyMaxRevisions = historyRevisions
         let store = KVStore(configuration: storeConfig)
-        let identity = ServerIdentity(clientURLs: ["http://\(listen)"])
-        let policy = AccessPolicy(anonymousAccess: anonymousAccess == .readwrite ? .readWrite : .read)
+        let scheme = tlsCert == nil ? "http" : "https"
+        let identity = ServerIdentity(clientURLs: ["\(scheme)://\(listen)"])
+        let users = tlsClientCA == nil ? nil : UserDirectory(clusterName: clusterName)
+        let policy = AccessPolicy(anonymousAccess: anonymousAccess == .readwrite ? .readWrite : .read, users: users)
         let api = EtcdServer(store: store, identity: identity, policy: policy)
 
         if data == .demo {
@@ -58,21 +79,67 @@ struct Serve: ParsableCommand {
             DemoWriter.startHeartbeat(store: store)
         }
 
-        let server = APIServer(api: api)
+        var tls: TLSServerContext?
+        if let tlsCert, let tlsKey {
+            do {
+                tls = try TLSServerContext(TLSServerConfiguration(
+                    certificatePath: tlsCert, privateKeyPath: tlsKey, clientCAPath: tlsClientCA))
+            } catch {
+                throw ValidationError("TLS configuration: \(error)")
+            }
+        }
+        if let users, let usersFile {
+            var file = UsersFile(path: usersFile)
+            do {
+                if let names = try file.reloadIfChanged(into: users) { log("users file loaded: \(names)") }
+            } catch {
+                throw ValidationError("users file \(usersFile): \(error)")
+            }
+            Reloader.every(seconds: 2) {
+                do {
+                    if let names = try file.reloadIfChanged(into: users) { log("users file reloaded: \(names)") }
+                } catch {
+                    log("users file \(usersFile) not reloaded: \(error)")
+                }
+            }
+        }
+        if let tls {
+            Reloader.every(seconds: 2) {
+                do {
+                    if try tls.reloadIfChanged() { log("TLS certificate, key or client CA reloaded") }
+                } catch {
+                    log("TLS files not reloaded (keeping the previous ones): \(error)")
+                }
+            }
+        }
+
+        let server = APIServer(api: api, tls: tls)
         let address: SocketAddress
         do {
             address = try server.start(listen: SocketAddress(listen))
         } catch {
             throw ValidationError("cannot listen on \(listen): \(error)")
         }
-        log("serving etcd v3 API on \(address) (cluster \(clusterName), id \(clusterID), revision \(store.currentRevision), data \(data.rawValue), anonymous access \(anonymousAccess.rawValue))")
+        var servers = [server]
+        log("serving etcd v3 API on \(address)\(tls == nil ? "" : tlsClientCA == nil ? " (TLS)" : " (mTLS)") (cluster \(clusterName), id \(clusterID), revision \(store.currentRevision), data \(data.rawValue), anonymous access \(anonymousAccess.rawValue))")
+        if let plaintextListen {
+            let plain = APIServer(api: api)
+            do {
+                let a = try plain.start(listen: SocketAddress(plaintextListen))
+                log("serving etcd v3 API on \(a) (plaintext)")
+            } catch {
+                throw ValidationError("cannot listen on \(plaintextListen): \(error)")
+            }
+            servers.append(plain)
+        }
+        let all = servers
 
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .main)
             s.setEventHandler {
                 log("signal \(sig): shutting down")
-                server.stop()
+                all.forEach { $0.stop() }
                 Foundation.exit(0)
             }
             s.resume()
@@ -90,4 +157,20 @@ struct Serve: ParsableCommand {
 
 func log(_ message: String) {
     FileHandle.standardError.write(Data("clustermesh-apiserver: \(message)\n".utf8))
+}
+
+/// Runs periodic file checks (certificate rotation, users file) on a private queue.
+enum Reloader {
+    nonisolated(unsafe) private static var timers: [any DispatchSourceTimer] = []
+    private static let queue = DispatchQueue(label: "reloader")
+
+    /// Called during start-up only (before concurrency begins), so `timers` needs no lock.
+    static func every(seconds: Int, _ work: @escaping () -> Void) {
+        nonisolated(unsafe) let work = work
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
+        t.setEventHandler { work() }
+        t.resume()
+        timers.append(t)
+    }
 }
