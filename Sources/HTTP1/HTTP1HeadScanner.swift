@@ -23,9 +23,8 @@ struct HTTP1HeadScanner {
             if lineEnd > lineStart && buffer.byte(at: lineEnd - 1) == 0x0D { lineEnd -= 1 }
             if lineEnd == lineStart {
                 if lines.isEmpty && !isTrailer {
-                    guard skipLeadingEmptyLines, leadingEmptyLines < Self.maxLeadingEmptyLines else {
-                        throw .malformedRequestLine("")
-                    }
+                    guard skipLeadingEmptyLines else { throw .malformedStatusLine("") }
+                    guard leadingEmptyLines < Self.maxLeadingEmptyLines else { throw .malformedRequestLine("") }
                     leadingEmptyLines += 1
                     buffer.consume(scanned)
                     scanned = 0

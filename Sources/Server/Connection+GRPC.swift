@@ -22,11 +22,22 @@ extension Connection {
             }
         }
         guard GRPCContentType.isGRPC(contentType) else {
-            sendPlainHTTP(id, status: "404", body: "Not Found\n", clientHalfClosed: endStream)
+            // Not gRPC: the JSON gateway answers it (etcd serves it from its net/http mux).
+            let exchange = beginGateway(method: method, path: path,
+                                        headers: fields.filter { !$0.name.hasPrefix(":") }.map { ($0.name, $0.value) },
+                                        transport: .http2(streamID: id))
+            gatewayStreams[id] = exchange
+            if endStream { gatewayEnd(exchange) }
             return
         }
         guard method == "POST" else {
-            sendPlainHTTP(id, status: "405", body: "Method Not Allowed\n", clientHalfClosed: endStream)
+            // grpc-go: HTTP 405 with an Internal status.
+            h2.sendHeaders(streamID: id, fields: [
+                HeaderField(name: ":status", value: "405"),
+                HeaderField(name: "content-type", value: "application/grpc"),
+                HeaderField(name: "grpc-status", value: String(GRPCStatusCode.internalError.rawValue)),
+                HeaderField(name: "grpc-message", value: GRPCPercentEncoding.encode("invalid gRPC request method \"\(method)\"")),
+            ], endStream: true)
             return
         }
         let kind: GRPCCall.Kind
@@ -63,6 +74,11 @@ extension Connection {
     }
 
     func requestData(_ id: UInt32, bytes: [UInt8], endStream: Bool) {
+        if let exchange = gatewayStreams[id] {
+            if !bytes.isEmpty { gatewayBody(exchange, bytes) }
+            if endStream { gatewayEnd(exchange) }
+            return
+        }
         guard let call = calls[id] else { return }
         call.deframer.append(bytes)
         while true {
@@ -105,6 +121,10 @@ extension Connection {
     }
 
     func endOfRequest(_ id: UInt32) {
+        if let exchange = gatewayStreams[id] {
+            gatewayEnd(exchange)
+            return
+        }
         guard let call = calls[id], !call.finished else { return }
         call.clientHalfClosed = true
         if call.deframer.hasPartialMessage {
@@ -135,6 +155,11 @@ extension Connection {
 
     /// RST_STREAM from the client (or a stream error): stop the call's work and forget it.
     func dropCall(_ id: UInt32) {
+        if let exchange = gatewayStreams.removeValue(forKey: id) {
+            exchange.ended = true
+            exchange.close()
+            return
+        }
         guard let call = calls.removeValue(forKey: id) else { return }
         call.finished = true
         call.watchSession?.close()
@@ -169,16 +194,6 @@ extension Connection {
         h2.sendHeaders(streamID: id, fields: GRPCCall.trailers(status, trailersOnly: true), endStream: true)
     }
 
-    func sendPlainHTTP(_ id: UInt32, status: String, body: String, clientHalfClosed: Bool) {
-        let bytes = Array(body.utf8)
-        h2.sendHeaders(streamID: id, fields: [
-            HeaderField(name: ":status", value: status),
-            HeaderField(name: "content-type", value: "text/plain; charset=utf-8"),
-            HeaderField(name: "content-length", value: String(bytes.count)),
-        ], endStream: false)
-        h2.sendData(streamID: id, bytes: bytes, endStream: true)
-    }
-
     // MARK: deadlines
 
     func armDeadline(_ call: GRPCCall, nanoseconds: Int64) {
@@ -208,6 +223,12 @@ extension Connection {
     func pumpWatches() {
         for call in calls.values where call.watchSession != nil {
             pump(call)
+        }
+        for exchange in gatewayStreams.values where exchange.watch != nil {
+            pumpGateway(exchange)
+        }
+        if let exchange = http1Exchange, exchange.watch != nil {
+            pumpGateway(exchange)
         }
     }
 

@@ -2,6 +2,7 @@ import Dispatch
 import EtcdAPI
 import GRPCWire
 import HPACK
+import HTTP1
 import HTTP2
 import Sockets
 import Synchronization
@@ -17,6 +18,7 @@ import TLS
 final class Connection: @unchecked Sendable {
     enum WireProtocol {
         case sniffing
+        case http1
         case http2
         case closed
     }
@@ -40,6 +42,12 @@ final class Connection: @unchecked Sendable {
     var sniffBuffer: [UInt8] = []
     var h2: HTTP2ServerConnection
     var calls: [UInt32: GRPCCall] = [:]
+    /// Non-gRPC HTTP/2 streams served by the JSON gateway.
+    var gatewayStreams: [UInt32: GatewayExchange] = [:]
+    var http1Parser = HTTP1RequestParser()
+    var http1Exchange: GatewayExchange?
+    var http1RequestComplete = false
+    let gateway: GatewayHandler
     var highestStreamID: UInt32 = 0
     var output: [UInt8] = []
     var outputOffset = 0
@@ -54,6 +62,7 @@ final class Connection: @unchecked Sendable {
          configuration: ServerConfiguration, tls: TLSEngine?, userDirectory: UserDirectory?,
          onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = id
+        self.gateway = GatewayHandler(server: api)
         self.tls = tls
         self.userDirectory = userDirectory
         self.socket = socket
@@ -119,6 +128,8 @@ final class Connection: @unchecked Sendable {
             return
         case .http2:
             handle(h2.receive(bytes))
+        case .http1:
+            receivedHTTP1(bytes)
         case .sniffing:
             sniffBuffer.append(contentsOf: bytes)
             switch ProtocolSniffer.classify(sniffBuffer) {
@@ -130,10 +141,10 @@ final class Connection: @unchecked Sendable {
                 sniffBuffer = []
                 handle(h2.receive(buffered[...]))
             case .http1:
-                proto = .closed
-                emit(ProtocolSniffer.http1NotSupportedResponse)
-                closeAfterFlush = true
-                flushOutput()
+                proto = .http1
+                let buffered = sniffBuffer
+                sniffBuffer = []
+                receivedHTTP1(buffered[...])
             case .unknown:
                 close()
             }
@@ -291,6 +302,10 @@ final class Connection: @unchecked Sendable {
         proto = .closed
         for call in calls.values { call.watchSession?.close() }
         calls.removeAll()
+        for exchange in gatewayStreams.values { exchange.close() }
+        gatewayStreams.removeAll()
+        http1Exchange?.close()
+        http1Exchange = nil
         // The descriptor may only be closed once both sources are cancelled (Dispatch rule).
         let count = (readSource == nil ? 0 : 1) + (writeSource == nil ? 0 : 1)
         let closer = DescriptorCloser(socket: socket, sources: count)

@@ -25,11 +25,4 @@ enum ProtocolSniffer {
         }
         return maybe ? .needMoreBytes : .unknown
     }
-
-    /// Until the JSON gateway exists, HTTP/1.1 clients get a clear error, not a reset.
-    static let http1NotSupportedResponse: [UInt8] = {
-        let body = "This port serves the etcd v3 gRPC API over HTTP/2 (h2c prior knowledge). The HTTP/1.1 JSON gateway is not available yet.\n"
-        let head = "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-        return Array((head + body).utf8)
-    }()
 }
