@@ -6,6 +6,7 @@ import PackageDescription
 //   store:    MVCC                                             (no protocol knowledge)
 //   API:      EtcdProto, MVCC, GRPCWire → EtcdAPI              (never touches a socket)
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
+//   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
@@ -57,6 +58,12 @@ let package = Package(
         ),
         .target(name: "Sockets", swiftSettings: swiftSettings),
         .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
+        .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
+        .target(
+            name: "MeshSources",
+            dependencies: ["Mesh", "MVCC", "KubeClient", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Server",
             dependencies: ["Sockets", "TLS", "HTTP1", "HTTP2", "HPACK", "GRPCWire", "EtcdAPI", "EtcdProto", "MVCC"],
@@ -65,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "clustermesh-apiserver",
             dependencies: [
-                "Server", "Mesh", "MVCC", "EtcdAPI", "TLS", "Sockets",
+                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -83,5 +90,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "MVCC"], swiftSettings: swiftSettings),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "Sockets", "HTTP1"], swiftSettings: swiftSettings),
+        .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import EtcdAPI
 import GRPCWire
@@ -9,6 +10,7 @@ extension Connection {
     func openStream(_ id: UInt32, fields: [HeaderField], endStream: Bool) {
         var method = "", path = "", contentType = "", encoding: String?
         var timeout: Int64?
+        var acceptsGzip = false
         var metadata: [(String, String)] = []
         for f in fields {
             switch f.name {
@@ -17,6 +19,8 @@ extension Connection {
             case "content-type": contentType = f.value
             case "grpc-encoding": encoding = f.value
             case "grpc-timeout": timeout = GRPCTimeout.parse(f.value)
+            case "grpc-accept-encoding":
+                acceptsGzip = f.value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "gzip" }
             default:
                 if !f.name.hasPrefix(":") { metadata.append((f.name, f.value)) }
             }
@@ -68,6 +72,8 @@ extension Connection {
         let deframer = GRPCMessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize, encoding: encoding)
         let call = GRPCCall(streamID: id, kind: kind, deframer: deframer)
         call.metadata = metadata
+        // Compress responses only for clients that asked (grpc-accept-encoding: gzip).
+        call.compressResponses = acceptsGzip
         calls[id] = call
         if let timeout { armDeadline(call, nanoseconds: timeout) }
         if endStream { endOfRequest(id) }
@@ -171,11 +177,19 @@ extension Connection {
         guard !call.finished else { return }
         if !call.headersSent {
             call.headersSent = true
-            h2.sendHeaders(streamID: call.streamID, fields: GRPCCall.responseHeaders, endStream: false)
+            var fields = GRPCCall.responseHeaders
+            if call.compressResponses { fields.append(HeaderField(name: "grpc-encoding", value: "gzip")) }
+            h2.sendHeaders(streamID: call.streamID, fields: fields, endStream: false)
         }
         var framed: [UInt8] = []
-        framed.reserveCapacity(payload.count + 5)
-        GRPCMessageFramer.frame(payload, into: &framed)
+        if call.compressResponses && payload.count >= GRPCCall.compressionThreshold {
+            let compressed = Gzip.compress(payload)
+            framed.reserveCapacity(compressed.count + 5)
+            GRPCMessageFramer.frame(compressed, compressed: true, into: &framed)
+        } else {
+            framed.reserveCapacity(payload.count + 5)
+            GRPCMessageFramer.frame(payload, into: &framed)
+        }
         h2.sendData(streamID: call.streamID, bytes: framed, endStream: false)
     }
 

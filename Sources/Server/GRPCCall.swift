@@ -19,6 +19,9 @@ final class GRPCCall {
     var clientHalfClosed = false
     var deadlineGeneration = 0
     var metadata: [(String, String)] = []
+    var compressResponses = false
+    /// Messages smaller than this go uncompressed even when the client accepts gzip.
+    static let compressionThreshold = 1024
 
     init(streamID: UInt32, kind: Kind, deframer: GRPCMessageDeframer) {
         self.streamID = streamID

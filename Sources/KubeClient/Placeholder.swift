@@ -1,0 +1,2 @@
+/// Placeholder until the Kubernetes client lands.
+enum KubeClientPlaceholder {}

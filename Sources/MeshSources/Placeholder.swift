@@ -1,0 +1,2 @@
+/// Placeholder until the mirror sources land.
+enum MeshSourcesPlaceholder {}
