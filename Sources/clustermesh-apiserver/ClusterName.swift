@@ -4,9 +4,12 @@ import ArgumentParser
 /// alphanumerics and '-', starting and ending with an alphanumeric; `default` is reserved
 /// when the cluster ID is not 0.
 enum ClusterName {
-    static func validate(_ name: String, clusterID: UInt32) throws {
-        guard (1...255).contains(clusterID) else {
-            throw ValidationError("--cluster-id must be between 1 and 255")
+    static func validate(_ name: String, clusterID: UInt32, maxConnectedClusters: UInt32 = 255) throws {
+        guard maxConnectedClusters == 255 || maxConnectedClusters == 511 else {
+            throw ValidationError("--max-connected-clusters must be 255 or 511")
+        }
+        guard (1...maxConnectedClusters).contains(clusterID) else {
+            throw ValidationError("--cluster-id must be between 1 and \(maxConnectedClusters)")
         }
         guard !name.isEmpty, name.utf8.count <= 32 else {
             throw ValidationError("--cluster-name must be 1 to 32 characters")

@@ -3,6 +3,7 @@ import Dispatch
 import EtcdAPI
 import Foundation
 import Mesh
+import MeshSources
 import MVCC
 import Server
 import Sockets
@@ -22,8 +23,23 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to serve the etcd API on (HOST:PORT; [::1]:PORT for IPv6).")
     var listen = "127.0.0.1:2379"
 
-    @Option(help: "Initial data: the embedded demo mesh state, or nothing.")
-    var data: DataSet = .demo
+    @Option(help: ArgumentHelp("Where the mesh state comes from: kubernetes, file:PATH, synthetic:nodes=N,endpoints=N,identities=N,services=N,churn=N, demo (embedded example) or empty (nothing; write through the API).", valueName: "source"))
+    var source: String?
+
+    @Option(help: ArgumentHelp("Deprecated alias: --data demo|empty is --source demo|empty.", visibility: .hidden))
+    var data: DataSet?
+
+    @Option(name: .customLong("kubeconfig"), help: "Kubeconfig file for --source kubernetes (default: in-cluster service account).")
+    var kubeconfig: String?
+
+    @Option(name: .customLong("max-connected-clusters"), help: "255 or 511: sizes the cluster's identity range.")
+    var maxConnectedClusters: UInt32 = 255
+
+    @Flag(name: .customLong("enable-cilium-endpoint-slice"), help: "Read endpoint IPs from CiliumEndpointSlices instead of CiliumEndpoints.")
+    var enableCiliumEndpointSlice = false
+
+    @Flag(name: .customLong("enable-mcs-api"), help: "Publish MCS-API ServiceExports.")
+    var enableMCSAPI = false
 
     @Option(name: .customLong("anonymous-access"), help: "What plaintext (unauthenticated) clients may do: read or readwrite.")
     var anonymousAccess: Access = .read
@@ -55,8 +71,22 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("history-revisions"), help: "Revisions of history kept for watch replay and historical reads.")
     var historyRevisions: Int64 = 100_000
 
+    var sourceSpec: MeshSourceSpec {
+        get throws {
+            if let source { return try MeshSourceSpec(parsing: source) }
+            if let data { return data == .demo ? .demo : .empty }
+            return .default
+        }
+    }
+
     func validate() throws {
-        try ClusterName.validate(clusterName, clusterID: clusterID)
+        try ClusterName.validate(clusterName, clusterID: clusterID, maxConnectedClusters: maxConnectedClusters)
+        if source != nil && data != nil { throw ValidationError("use --source (--data is its old name), not both") }
+        do {
+            _ = try sourceSpec
+        } catch {
+            throw ValidationError("--source: \(error)")
+        }
         if let r = initialRevision, r < 1 { throw ValidationError("--initial-revision must be at least 1") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if tlsClientCA != nil && tlsCert == nil { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
@@ -74,9 +104,17 @@ struct Serve: ParsableCommand {
         let policy = AccessPolicy(anonymousAccess: anonymousAccess == .readwrite ? .readWrite : .read, users: users)
         let api = EtcdServer(store: store, identity: identity, policy: policy)
 
-        if data == .demo {
-            DemoWriter.load(into: store, clusterName: clusterName, clusterID: clusterID)
-            DemoWriter.startHeartbeat(store: store)
+        let spec = try sourceSpec
+        let mirrorConfig = MeshMirrorConfiguration(
+            cluster: MeshClusterInfo(name: clusterName, id: clusterID, maxConnectedClusters: maxConnectedClusters),
+            enableCiliumEndpointSlice: enableCiliumEndpointSlice, enableMCSAPI: enableMCSAPI)
+        let runner = try MirrorRunner(spec: spec, configuration: mirrorConfig, store: store) { cluster in
+            try KubernetesSourceFactory.make(kubeconfig: kubeconfig, configuration: mirrorConfig)
+        }
+        do {
+            try runner.start()
+        } catch {
+            throw ValidationError("source \(spec): \(error)")
         }
 
         var tls: TLSServerContext?
@@ -121,7 +159,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("cannot listen on \(listen): \(error)")
         }
         var servers = [server]
-        log("serving etcd v3 API on \(address)\(tls == nil ? "" : tlsClientCA == nil ? " (TLS)" : " (mTLS)") (cluster \(clusterName), id \(clusterID), revision \(store.currentRevision), data \(data.rawValue), anonymous access \(anonymousAccess.rawValue))")
+        log("serving etcd v3 API on \(address)\(tls == nil ? "" : tlsClientCA == nil ? " (TLS)" : " (mTLS)") (cluster \(clusterName), id \(clusterID), revision \(store.currentRevision), source \(spec), anonymous access \(anonymousAccess.rawValue))")
         if let plaintextListen {
             let plain = APIServer(api: api)
             do {
@@ -140,6 +178,7 @@ struct Serve: ParsableCommand {
             s.setEventHandler {
                 log("signal \(sig): shutting down")
                 all.forEach { $0.stop() }
+                runner.stop()
                 Foundation.exit(0)
             }
             s.resume()

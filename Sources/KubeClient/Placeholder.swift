@@ -1,2 +1,0 @@
-/// Placeholder until the Kubernetes client lands.
-enum KubeClientPlaceholder {}

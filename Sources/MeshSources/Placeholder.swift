@@ -1,2 +1,0 @@
-/// Placeholder until the mirror sources land.
-enum MeshSourcesPlaceholder {}

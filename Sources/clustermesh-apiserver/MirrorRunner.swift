@@ -1,0 +1,62 @@
+import Dispatch
+import Foundation
+import Mesh
+import MeshSources
+import MVCC
+
+/// Owns the mirror and its source: starts them, writes the heartbeat every 60 s and
+/// re-enforces the cluster config and canaries every 5 minutes, as Cilium's apiserver does.
+final class MirrorRunner: @unchecked Sendable {
+    let mirror: MeshMirror?
+    let source: (any MeshSource)?
+    private var timers: [any DispatchSourceTimer] = []
+    private let queue = DispatchQueue(label: "mirror.timers")
+
+    /// `empty` runs no mirror at all: tests and local tools write through the API.
+    init(spec: MeshSourceSpec, configuration: MeshMirrorConfiguration, store: KVStore,
+         makeKubernetes: (MeshClusterInfo) throws -> any MeshSource) throws {
+        guard spec.feedsMirror else {
+            mirror = nil
+            source = nil
+            return
+        }
+        let mirror = MeshMirror(configuration: configuration, store: store)
+        let sourceLog: MeshSourceLog = { message in log("source: \(message)") }
+        let source: any MeshSource
+        if let made = try spec.makeSource(cluster: configuration.cluster, log: sourceLog) {
+            source = made
+        } else {
+            source = try makeKubernetes(configuration.cluster)
+        }
+        self.mirror = mirror
+        self.source = source
+    }
+
+    func start() throws {
+        guard let mirror, let source else { return }
+        report(mirror.start(), what: "start")
+        try source.start(mirror: mirror)
+        every(seconds: 60) { [mirror] in _ = mirror.heartbeat() }
+        every(seconds: 300) { [mirror] in _ = mirror.enforceStaticKeys() }
+    }
+
+    var isReady: Bool { mirror?.isReady ?? true }
+
+    func stop() {
+        source?.stop()
+        timers.forEach { $0.cancel() }
+    }
+
+    private func every(seconds: Int, _ work: @escaping @Sendable () -> Void) {
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
+        t.setEventHandler(handler: work)
+        t.resume()
+        timers.append(t)
+    }
+
+    private func report(_ result: MeshApplyResult, what: String) {
+        for r in result.rejections { log("mirror \(what): rejected \(r)") }
+        for e in result.storeErrors { log("mirror \(what): store error \(e)") }
+    }
+}
