@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -66,7 +69,12 @@ let package = Package(
         ),
         .target(
             name: "Server",
-            dependencies: ["Sockets", "TLS", "HTTP1", "HTTP2", "HPACK", "GRPCWire", "EtcdAPI", "EtcdProto", "MVCC"],
+            dependencies: [
+                "Sockets", "TLS", "HTTP1", "HTTP2", "HPACK", "GRPCWire", "EtcdAPI", "EtcdProto", "MVCC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -75,6 +83,7 @@ let package = Package(
                 "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -99,6 +99,7 @@ extension StoreCore {
                 w.gotEvents = true
                 if wasEmpty { woke.append(w.queue) }
             }
+            hub.victimsTotal += victims.count
             for w in victims {
                 hub.removeSynced(w)
                 w.minRevision = revision

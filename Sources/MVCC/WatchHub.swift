@@ -87,6 +87,8 @@ struct WatchHub {
     /// Unsynced watchers in service order; entries of removed/synced watchers are skipped.
     var unsynced: [Watcher] = []
     var progressWatchers: [ObjectIdentifier: Watcher] = [:]
+    /// Synced watchers set aside because their stream's queue was full (monotonic, for metrics).
+    var victimsTotal = 0
 
     mutating func addSynced(_ w: Watcher) {
         w.synced = true

@@ -1,7 +1,11 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import EtcdAPI
 import MVCC
 import Sockets
+import Logging
 import Synchronization
 import TLS
 
@@ -24,10 +28,16 @@ public final class APIServer: Sendable {
     /// When set, every connection on the listener is TLS (mTLS when the context has a client CA).
     public let tls: TLSServerContext?
 
-    public init(api: EtcdServer, configuration: ServerConfiguration = .init(), tls: TLSServerContext? = nil) {
+    public let metrics: ServerMetrics?
+    let logger: Logger
+
+    public init(api: EtcdServer, configuration: ServerConfiguration = .init(), tls: TLSServerContext? = nil,
+                metrics: ServerMetrics? = nil, logger: Logger = Logger(label: "clustermesh-apiserver")) {
         self.api = api
         self.configuration = configuration
         self.tls = tls
+        self.metrics = metrics
+        self.logger = logger
     }
 
     /// Binds and starts serving; returns the bound address (port 0 picks a free port).
@@ -43,6 +53,14 @@ public final class APIServer: Sendable {
     }
 
     public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Open connections per principal label (`anonymous` or the certificate CN).
+    public var connectionsByPrincipal: [String: Int] {
+        let connections = state.withLock { Array($0.connections.values) }
+        var out: [String: Int] = [:]
+        for c in connections { out[c.principalLabel.withLock { $0 }, default: 0] += 1 }
+        return out
+    }
 
     private func accepted(_ socket: Socket, _ peer: SocketAddress) {
         let engine: TLSEngine?
@@ -61,16 +79,19 @@ public final class APIServer: Sendable {
             s.nextID += 1
             let queue = DispatchQueue(label: "apiserver.conn", target: .global())
             let c = Connection(id: s.nextID, socket: socket, peer: peer, queue: queue, api: api,
-                               configuration: configuration, tls: engine, userDirectory: users) { [weak self] closed in
+                               configuration: configuration, tls: engine, userDirectory: users,
+                               metrics: metrics, logger: logger) { [weak self] closed in
                 self?.state.withLock { _ = $0.connections.removeValue(forKey: closed.id) }
             }
             s.connections[c.id] = c
             return c
         }
         guard let connection else {
+            metrics?.connectionsRejected.increment()
             socket.close()
             return
         }
+        metrics?.connectionsAccepted.increment()
         connection.start()
     }
 
@@ -94,7 +115,29 @@ public final class APIServer: Sendable {
         state.withLock { $0.timers = box }
     }
 
-    /// Stops accepting and closes every connection (graceful shutdown comes later).
+    /// Graceful shutdown: stop accepting, GOAWAY every connection and end its streams with
+    /// Unavailable (clients resume elsewhere), wait up to `timeout` for the output to drain,
+    /// then close whatever is left.
+    public func shutdown(timeout: Double) {
+        let (listener, connections, timers) = state.withLock { s in
+            let r = (s.listener, Array(s.connections.values), s.timers)
+            s.listener = nil
+            s.timers = Timers(list: [])
+            return r
+        }
+        listener?.stop()
+        for c in connections { c.queue.async { c.beginShutdown() } }
+        let deadline = DispatchTime.now() + timeout
+        while connectionCount > 0 && DispatchTime.now() < deadline {
+            usleep(20_000)
+        }
+        timers.list.forEach { $0.cancel() }
+        let left = state.withLock { Array($0.connections.values) }
+        for c in left { c.queue.sync { c.close() } }
+        if !left.isEmpty { logger.warning("shutdown: closed connections that did not finish in time", metadata: ["count": "\(left.count)"]) }
+    }
+
+    /// Stops accepting and closes every connection at once.
     public func stop() {
         let (listener, connections, timers) = state.withLock { s in
             let r = (s.listener, Array(s.connections.values), s.timers)

@@ -4,6 +4,7 @@ import EtcdAPI
 import GRPCWire
 import HPACK
 import HTTP2
+import Logging
 
 /// gRPC over the connection's HTTP/2 streams (grpc `doc/PROTOCOL-HTTP2.md`).
 extension Connection {
@@ -71,6 +72,7 @@ extension Connection {
         }
         let deframer = GRPCMessageDeframer(maxMessageSize: configuration.maxReceiveMessageSize, encoding: encoding)
         let call = GRPCCall(streamID: id, kind: kind, deframer: deframer)
+        call.method = String(path.split(separator: "/").last ?? "")
         call.metadata = metadata
         // Compress responses only for clients that asked (grpc-accept-encoding: gzip).
         call.compressResponses = acceptsGzip
@@ -199,12 +201,27 @@ extension Connection {
         guard !call.finished else { return }
         call.finished = true
         calls[call.streamID] = nil
+        recordRequest(method: call.method, status: status)
         call.watchSession?.close()
         h2.sendHeaders(streamID: call.streamID,
                        fields: GRPCCall.trailers(status, trailersOnly: !call.headersSent), endStream: true)
     }
 
+    func recordRequest(method: String, status: GRPCStatus, transport: String = "grpc") {
+        metrics?.request(method: method, code: status.code.canonicalName, transport: transport)
+        if status.code == .permissionDenied {
+            metrics?.permissionDenied.increment()
+            if !loggedPermissionDenied {
+                loggedPermissionDenied = true
+                logger.info("permission denied", metadata: [
+                    "peer": "\(peer)", "principal": "\(principal)", "method": "\(method)",
+                    "note": "logged once per connection"])
+            }
+        }
+    }
+
     func trailersOnly(_ id: UInt32, _ status: GRPCStatus, clientHalfClosed: Bool) {
+        recordRequest(method: "unknown", status: status)
         h2.sendHeaders(streamID: id, fields: GRPCCall.trailers(status, trailersOnly: true), endStream: true)
     }
 
@@ -254,6 +271,7 @@ extension Connection {
               pendingOutputBytes < configuration.connectionOutputHighWater {
             let responses = session.takeResponses(max: 64)
             if responses.isEmpty { break }
+            metrics?.watchResponsesSent.increment(by: Int64(responses.count))
             for r in responses { sendMessage(call, r) }
         }
     }

@@ -86,6 +86,7 @@ extension Connection {
                h2.queuedBytes(streamID: id) >= configuration.watchStreamOutputHighWater { break }
             let chunks = stream.takeChunks(max: 64)
             if chunks.isEmpty { break }
+            metrics?.watchResponsesSent.increment(by: Int64(chunks.count))
             for c in chunks { gatewayChunk(exchange, c) }
         }
     }

@@ -3,6 +3,7 @@ import EtcdAPI
 import GRPCWire
 import HPACK
 import HTTP1
+import Logging
 import HTTP2
 import Sockets
 import Synchronization
@@ -33,6 +34,11 @@ final class Connection: @unchecked Sendable {
     /// Set when the listener terminates TLS; every byte in and out goes through it.
     let tls: TLSEngine?
     let userDirectory: UserDirectory?
+    let metrics: ServerMetrics?
+    let logger: Logger
+    /// The principal as a metrics/status label, readable from other threads.
+    let principalLabel = Mutex("anonymous")
+    var loggedPermissionDenied = false
 
     // Owned by `queue`:
     var proto: WireProtocol = .sniffing
@@ -60,8 +66,11 @@ final class Connection: @unchecked Sendable {
 
     init(id: Int, socket: Socket, peer: SocketAddress, queue: DispatchQueue, api: EtcdServer,
          configuration: ServerConfiguration, tls: TLSEngine?, userDirectory: UserDirectory?,
+         metrics: ServerMetrics?, logger: Logger,
          onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = id
+        self.metrics = metrics
+        self.logger = logger
         self.gateway = GatewayHandler(server: api)
         self.tls = tls
         self.userDirectory = userDirectory
@@ -203,6 +212,8 @@ final class Connection: @unchecked Sendable {
             } catch {
                 output.append(contentsOf: tls.takeCiphertext())
                 closeAfterFlush = true
+                metrics?.connectionsRejected.increment()
+                logger.debug("TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
                 return
             }
             if !tlsEstablished && tls.handshakeComplete {
@@ -233,8 +244,16 @@ final class Connection: @unchecked Sendable {
     private func authenticate(_ tls: TLSEngine) -> Bool {
         guard let directory = userDirectory else { return true }
         guard tls.peerCertificateChainVerified, let cn = tls.peerCertificateCommonName,
-              directory.knows(cn) else { return false }
+              directory.knows(cn) else {
+            metrics?.connectionsRejected.increment()
+            logger.info("client certificate refused: unknown user", metadata: [
+                "peer": "\(peer)", "cn": "\(tls.peerCertificateCommonName ?? "<none>")"])
+            return false
+        }
         principal = .user(cn)
+        principalLabel.withLock { $0 = cn }
+        logger.info("peer connected", metadata: [
+            "peer": "\(peer)", "cn": "\(cn)", "alpn": "\(tls.negotiatedALPN ?? "none")"])
         return true
     }
 

@@ -12,6 +12,8 @@ final class GRPCCall {
 
     let streamID: UInt32
     let kind: Kind
+    /// The method name (last `:path` component), for metrics and logs.
+    var method = ""
     var deframer: GRPCMessageDeframer
     var unaryRequest: [UInt8]?
     var headersSent = false
@@ -46,5 +48,30 @@ final class GRPCCall {
             fields.append(HeaderField(name: "grpc-message", value: GRPCPercentEncoding.encode(status.message)))
         }
         return fields
+    }
+}
+
+extension GRPCStatusCode {
+    /// The canonical gRPC code name (`OK`, `PermissionDenied`, …), as metrics label.
+    var canonicalName: String {
+        switch self {
+        case .ok: "OK"
+        case .cancelled: "Canceled"
+        case .unknown: "Unknown"
+        case .invalidArgument: "InvalidArgument"
+        case .deadlineExceeded: "DeadlineExceeded"
+        case .notFound: "NotFound"
+        case .alreadyExists: "AlreadyExists"
+        case .permissionDenied: "PermissionDenied"
+        case .resourceExhausted: "ResourceExhausted"
+        case .failedPrecondition: "FailedPrecondition"
+        case .aborted: "Aborted"
+        case .outOfRange: "OutOfRange"
+        case .unimplemented: "Unimplemented"
+        case .internalError: "Internal"
+        case .unavailable: "Unavailable"
+        case .dataLoss: "DataLoss"
+        case .unauthenticated: "Unauthenticated"
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Mesh
 import MeshSources
 import MVCC
+import Synchronization
 
 /// Owns the mirror and its source: starts them, writes the heartbeat every 60 s and
 /// re-enforces the cluster config and canaries every 5 minutes, as Cilium's apiserver does.
@@ -32,10 +33,24 @@ final class MirrorRunner: @unchecked Sendable {
         self.source = source
     }
 
+    /// When every enabled resource had written its canary (for the bootstrap metric).
+    private let readyAtBox = Mutex<Date?>(nil)
+    var readyAt: Date? { readyAtBox.withLock { $0 } }
+
     func start() throws {
         guard let mirror, let source else { return }
         report(mirror.start(), what: "start")
         try source.start(mirror: mirror)
+        let readyCheck = DispatchSource.makeTimerSource(queue: queue)
+        readyCheck.schedule(deadline: .now(), repeating: .milliseconds(50))
+        readyCheck.setEventHandler { [weak self, mirror] in
+            guard let self, mirror.isReady else { return }
+            self.readyAtBox.withLock { if $0 == nil { $0 = Date() } }
+            log("mirror ready: every resource's initial list is in the store")
+            readyCheck.cancel()
+        }
+        readyCheck.resume()
+        timers.append(readyCheck)
         every(seconds: 60) { [mirror] in _ = mirror.heartbeat() }
         every(seconds: 300) { [mirror] in _ = mirror.enforceStaticKeys() }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import EtcdAPI
 import Foundation
+import Logging
 import Mesh
 import MeshSources
 import MVCC
@@ -68,6 +69,18 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("plaintext-listen"), help: "An additional plaintext listener (HOST:PORT), e.g. loopback for local tools, when --listen uses TLS.")
     var plaintextListen: String?
 
+    @Option(name: .customLong("health-listen"), help: "Address of /healthz and /readyz (empty: off).")
+    var healthListen = ":9880"
+
+    @Option(name: .customLong("metrics-listen"), help: "Address of the Prometheus /metrics endpoint (empty: off).")
+    var metricsListen = ":9962"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds to let connections drain after SIGTERM/SIGINT.")
+    var shutdownTimeout: Double = 5
+
     @Option(name: .customLong("history-revisions"), help: "Revisions of history kept for watch replay and historical reads.")
     var historyRevisions: Int64 = 100_000
 
@@ -94,6 +107,13 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let started = Date()
         var storeConfig = KVStoreConfiguration()
         storeConfig.initialRevision = initialRevision ?? Self.wallClockRevision()
         storeConfig.historyMaxRevisions = historyRevisions
@@ -151,7 +171,8 @@ struct Serve: ParsableCommand {
             }
         }
 
-        let server = APIServer(api: api, tls: tls)
+        let metrics = ServerMetrics()
+        let server = APIServer(api: api, tls: tls, metrics: metrics, logger: AppLog.logger)
         let address: SocketAddress
         do {
             address = try server.start(listen: SocketAddress(listen))
@@ -161,7 +182,7 @@ struct Serve: ParsableCommand {
         var servers = [server]
         log("serving etcd v3 API on \(address)\(tls == nil ? "" : tlsClientCA == nil ? " (TLS)" : " (mTLS)") (cluster \(clusterName), id \(clusterID), revision \(store.currentRevision), source \(spec), anonymous access \(anonymousAccess.rawValue))")
         if let plaintextListen {
-            let plain = APIServer(api: api)
+            let plain = APIServer(api: api, metrics: metrics, logger: AppLog.logger)
             do {
                 let a = try plain.start(listen: SocketAddress(plaintextListen))
                 log("serving etcd v3 API on \(a) (plaintext)")
@@ -171,20 +192,29 @@ struct Serve: ParsableCommand {
             servers.append(plain)
         }
         let all = servers
+        Observability.installSamplers(metrics: metrics, store: store, servers: all, runner: runner,
+                                      clusterName: clusterName, started: started)
+        let endpoints = Observability.startEndpoints(
+            health: healthListen, metricsAddress: metricsListen, metrics: metrics, runner: runner, logger: AppLog.logger)
+        let timeout = shutdownTimeout
 
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .main)
             s.setEventHandler {
-                log("signal \(sig): shutting down")
-                all.forEach { $0.stop() }
-                runner.stop()
-                Foundation.exit(0)
+                log("signal \(sig): shutting down (draining connections for up to \(timeout) s)")
+                DispatchQueue.global().async {
+                    all.forEach { $0.shutdown(timeout: timeout) }
+                    runner.stop()
+                    endpoints.forEach { $0.stop() }
+                    log("shutdown complete")
+                    Foundation.exit(0)
+                }
             }
             s.resume()
             return s
         }
-        withExtendedLifetime(signals) { dispatchMain() }
+        withExtendedLifetime((signals, endpoints)) { dispatchMain() }
     }
 
     /// Microseconds since the Unix epoch: grows faster than any realistic write rate, so a new
@@ -194,8 +224,13 @@ struct Serve: ParsableCommand {
     }
 }
 
-func log(_ message: String) {
-    FileHandle.standardError.write(Data("clustermesh-apiserver: \(message)\n".utf8))
+enum AppLog {
+    /// Created after `LoggingSystem.bootstrap` (first use is in `run`).
+    static let logger = Logger(label: "clustermesh-apiserver")
+}
+
+func log(_ message: String, level: Logger.Level = .info) {
+    AppLog.logger.log(level: level, "\(message)")
 }
 
 /// Runs periodic file checks (certificate rotation, users file) on a private queue.
