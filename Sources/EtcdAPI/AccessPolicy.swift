@@ -95,6 +95,13 @@ public struct AccessPolicy: Sendable {
         canWrite(principal, key: [0], end: [0])
     }
 
+    /// Granting and revoking leases: every certificate user (Cilium 1.14–1.16 peers hold a
+    /// session lease although they only read); anonymous clients only with read-write access.
+    public func canManageLeases(_ principal: Principal) -> Bool {
+        if principal == .anonymous { return anonymousAccess == .readWrite }
+        return role(of: principal) != nil
+    }
+
     /// Leases and Maintenance.Status: every authenticated principal (Cilium 1.14–1.16 peers).
     public func isAuthenticated(_ principal: Principal) -> Bool {
         principal == .anonymous || role(of: principal) != nil

@@ -17,7 +17,7 @@ public final class EtcdServer: Sendable {
     }
 
     var kv: KVService { KVService(store: store, identity: identity, policy: policy) }
-    var lease: LeaseService { LeaseService(store: store, identity: identity) }
+    var lease: LeaseService { LeaseService(store: store, identity: identity, policy: policy) }
     var maintenance: MaintenanceService { MaintenanceService(store: store, identity: identity, policy: policy) }
 
     /// Runs one unary call.
@@ -36,8 +36,8 @@ public final class EtcdServer: Sendable {
         case .deleteRange: return try encode(kv.deleteRange(decode(bytes), ctx))
         case .txn: return try encode(kv.txn(decode(bytes), ctx))
         case .compact: return try encode(kv.compact(decode(bytes), ctx))
-        case .leaseGrant: return try encode(lease.grant(decode(bytes)))
-        case .leaseRevoke: return try encode(lease.revoke(decode(bytes)))
+        case .leaseGrant: return try encode(lease.grant(decode(bytes), ctx))
+        case .leaseRevoke: return try encode(lease.revoke(decode(bytes), ctx))
         case .leaseTimeToLive: return try encode(lease.timeToLive(decode(bytes)))
         case .leaseLeases:
             let _: Etcdserverpb_LeaseLeasesRequest = try decode(bytes)

@@ -3,17 +3,20 @@ import MVCC
 
 /// Lease.* (etcd `v3rpc/lease.go`).
 ///
-/// Leases are allowed to every principal: Cilium 1.14–1.16 peers grant a 25 s lease and keep it
-/// alive even though they only read. Keys can only be attached by principals that may write.
+/// Certificate users may grant, keep alive and revoke leases: Cilium 1.14–1.16 peers hold a
+/// 25 s session lease even though they only read. Anonymous clients need read-write access to
+/// grant or revoke. Keys can only be attached by principals that may write.
 struct LeaseService {
     let store: KVStore
     let identity: ServerIdentity
+    let policy: AccessPolicy
     /// etcd's lessor minimum TTL with default election settings (ceil(1.5 × 1 s election timeout)).
     static let minTTL: Int64 = 2
     /// Bound on live leases, so a client cannot grow memory without limit.
     static let maxLeases = 100_000
 
-    func grant(_ r: Etcdserverpb_LeaseGrantRequest) throws(EtcdError) -> Etcdserverpb_LeaseGrantResponse {
+    func grant(_ r: Etcdserverpb_LeaseGrantRequest, _ ctx: CallContext) throws(EtcdError) -> Etcdserverpb_LeaseGrantResponse {
+        guard policy.canManageLeases(ctx.principal) else { throw .permissionDenied }
         if store.leaseIDs().count >= Self.maxLeases { throw .tooManyRequests }
         let granted: (id: Int64, ttl: Int64)
         do {
@@ -28,7 +31,12 @@ struct LeaseService {
         return resp
     }
 
-    func revoke(_ r: Etcdserverpb_LeaseRevokeRequest) throws(EtcdError) -> Etcdserverpb_LeaseRevokeResponse {
+    /// etcd checks the lease's keys only when the lease exists: an unknown lease is NotFound
+    /// for everyone (§7.3 case 39).
+    func revoke(_ r: Etcdserverpb_LeaseRevokeRequest, _ ctx: CallContext) throws(EtcdError) -> Etcdserverpb_LeaseRevokeResponse {
+        if !policy.canManageLeases(ctx.principal), store.leaseTimeToLive(id: r.id, includeKeys: false) != nil {
+            throw .permissionDenied
+        }
         let rev: Int64
         do {
             rev = try store.revokeLease(id: r.id)

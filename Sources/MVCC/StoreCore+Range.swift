@@ -31,11 +31,15 @@ extension StoreCore {
                 if options.minCreateRevision != 0, r.create < options.minCreateRevision { return true }
             }
             var kv = record.keyValue(r)
-            if options.keysOnly { kv.value = [] }
+            // Values are cleared after sorting: a VALUE sort must see them.
+            if options.keysOnly && natural { kv.value = [] }
             kvs.append(kv)
             return kvs.count < fetch
         }
-        if !natural { kvs = Self.sorted(kvs, order: order, target: options.sortTarget) }
+        if !natural {
+            kvs = Self.sorted(kvs, order: order, target: options.sortTarget)
+            if options.keysOnly { for i in kvs.indices { kvs[i].value = [] } }
+        }
         var more = false
         if kvs.count > limit {
             kvs.removeSubrange(limit...)

@@ -19,7 +19,8 @@ final class StoreCore: @unchecked Sendable {
         self.configuration = configuration
         let initial = max(1, configuration.initialRevision)
         currentRevision = initial
-        compactedRevision = initial > 1 ? initial : 0
+        // etcd starts with compactMainRev -1, so Compact(0) is accepted on a fresh store.
+        compactedRevision = initial > 1 ? initial : -1
         physicallyCompactedRevision = compactedRevision
     }
 

@@ -34,9 +34,14 @@ final class Watcher {
     var variant: Int { (noPut ? 1 : 0) | (noDelete ? 2 : 0) | (prevKV ? 4 : 0) }
 
     /// `events` as this watcher must see them: filters applied; prevKV dropped unless asked for,
-    /// or when etcd could not read it (its revision `mod - 1` is compacted).
+    /// or when etcd could not read it (its revision `mod - 1` is compacted); deletions at the
+    /// compaction revision itself dropped, since etcd's compaction removes such tombstones from
+    /// its history (only history replay can meet them: live events are above the compaction).
     func view(_ events: [Event], compactedRevision: Int64) -> [Event] {
-        if variant == 4, events.allSatisfy({ $0.prevKV == nil || $0.kv.modRevision - 1 >= compactedRevision }) {
+        if variant == 4, events.allSatisfy({
+            ($0.prevKV == nil || $0.kv.modRevision - 1 >= compactedRevision)
+                && ($0.type == .put || $0.kv.modRevision > compactedRevision)
+        }) {
             return events
         }
         var out: [Event] = []
@@ -44,6 +49,7 @@ final class Watcher {
         for var ev in events {
             if noPut, ev.type == .put { continue }
             if noDelete, ev.type == .delete { continue }
+            if ev.type == .delete, ev.kv.modRevision <= compactedRevision { continue }
             if !prevKV || ev.kv.modRevision - 1 < compactedRevision { ev.prevKV = nil }
             out.append(ev)
         }

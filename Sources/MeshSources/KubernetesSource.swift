@@ -48,6 +48,7 @@ public final class KubernetesSource: Sendable {
     public let kinds: [KubeKind]
     let watchers: [KubeKind: ListWatcher]
     let sink: KubernetesSourceSink
+    let started = Atomic<Bool>(false)
 
     /// `log` receives one line per notable event (relist, 410, CRD missing, reconnect, errors).
     public init(
@@ -80,13 +81,15 @@ public final class KubernetesSource: Sendable {
         self.init(client: try KubeHTTPClient(config: config, timeouts: options.timeouts), mirror: mirror, options: options, log: log)
     }
 
-    /// Starts every watcher (each on its own thread).
+    /// Starts every watcher (each on its own thread); later calls do nothing.
     public func start() {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         sink.log("kubernetes source: watching \(kinds.map(\.rawValue).joined(separator: ", ")) at \(client.config.server)")
         for kind in kinds { watchers[kind]?.start() }
     }
 
     /// Stops every watcher and waits for their threads (each notices within about 100 ms).
+    /// Idempotent; no event reaches the mirror after it returns.
     public func stop() {
         for kind in kinds { watchers[kind]?.requestStop() }
         for kind in kinds { watchers[kind]?.stop() }

@@ -17,6 +17,12 @@ struct Certs: ParsableCommand {
         """
     )
 
+    /// A failure while running (printed as `Error: <message>`, without the usage text).
+    struct Failure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
     enum RemoteCNMode: String, ExpressibleByArgument, CaseIterable {
         /// CN `remote` (Helm `clustermesh.apiserver.tls.authMode=legacy`).
         case legacy
@@ -127,7 +133,7 @@ struct Certs: ParsableCommand {
                 certificatePEM: String(contentsOfFile: caCert, encoding: .utf8),
                 privateKeyPEM: String(contentsOfFile: caKey, encoding: .utf8))
         } catch {
-            throw ValidationError("CA \(caCert) / \(caKey): \(error)")
+            throw Failure(message: "CA \(caCert) / \(caKey): \(error)")
         }
     }
 
@@ -158,7 +164,7 @@ struct Certs: ParsableCommand {
         if !force {
             let existing = files.map(\.name).filter { manager.fileExists(atPath: outputDir + "/" + $0) }
             if !existing.isEmpty {
-                throw ValidationError("\(outputDir) already has \(existing.joined(separator: ", ")) (use --force to overwrite)")
+                throw Failure(message: "\(outputDir) already has \(existing.joined(separator: ", ")) (use --force to overwrite)")
             }
         }
         for file in files {
@@ -166,7 +172,7 @@ struct Certs: ParsableCommand {
             try? manager.removeItem(atPath: path)
             let mode: Int = file.secret ? 0o600 : 0o644
             guard manager.createFile(atPath: path, contents: Data(file.text.utf8), attributes: [.posixPermissions: mode]) else {
-                throw ValidationError("cannot write \(path)")
+                throw Failure(message: "cannot write \(path)")
             }
         }
     }

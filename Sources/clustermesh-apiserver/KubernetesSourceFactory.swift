@@ -1,9 +1,11 @@
 import Mesh
 import MeshSources
 
-/// Builds the `kubernetes` source (kubeconfig file or in-cluster service account).
+/// Builds the `kubernetes` source: `--kubeconfig`, else the in-cluster service account, else
+/// the first file of `$KUBECONFIG`.
 enum KubernetesSourceFactory {
-    static func make(kubeconfig: String?, configuration: MeshMirrorConfiguration) throws -> any MeshSource {
-        throw MeshSourceError.startFailed(source: "kubernetes", reason: "not available in this build yet")
+    static func make(kubeconfig: String?, mirror: MeshMirror) throws -> any MeshSource {
+        let config = try KubernetesSource.loadConfig(kubeconfigPath: kubeconfig)
+        return try KubernetesSource(config: config, mirror: mirror, log: { message in log("source: \(message)") })
     }
 }

@@ -15,7 +15,7 @@ final class MirrorRunner: @unchecked Sendable {
 
     /// `empty` runs no mirror at all: tests and local tools write through the API.
     init(spec: MeshSourceSpec, configuration: MeshMirrorConfiguration, store: KVStore,
-         makeKubernetes: (MeshClusterInfo) throws -> any MeshSource) throws {
+         makeKubernetes: (MeshMirror) throws -> any MeshSource) throws {
         guard spec.feedsMirror else {
             mirror = nil
             source = nil
@@ -27,7 +27,7 @@ final class MirrorRunner: @unchecked Sendable {
         if let made = try spec.makeSource(cluster: configuration.cluster, log: sourceLog) {
             source = made
         } else {
-            source = try makeKubernetes(configuration.cluster)
+            source = try makeKubernetes(mirror)
         }
         self.mirror = mirror
         self.source = source

@@ -117,11 +117,11 @@ struct PeerConfig: ParsableCommand {
     }
 
     static func readSmallFile(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw Certs.Failure(message: "cannot read \(path)") }
         defer { try? handle.close() }
         let data = try handle.read(upToCount: maximumEmbeddedFileBytes + 1) ?? Data()
         guard data.count <= maximumEmbeddedFileBytes else {
-            throw ValidationError("\(path) is larger than \(maximumEmbeddedFileBytes) bytes")
+            throw Certs.Failure(message: "\(path) is larger than \(maximumEmbeddedFileBytes) bytes")
         }
         return Array(data)
     }

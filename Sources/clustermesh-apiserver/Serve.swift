@@ -128,8 +128,8 @@ struct Serve: ParsableCommand {
         let mirrorConfig = MeshMirrorConfiguration(
             cluster: MeshClusterInfo(name: clusterName, id: clusterID, maxConnectedClusters: maxConnectedClusters),
             enableCiliumEndpointSlice: enableCiliumEndpointSlice, enableMCSAPI: enableMCSAPI)
-        let runner = try MirrorRunner(spec: spec, configuration: mirrorConfig, store: store) { cluster in
-            try KubernetesSourceFactory.make(kubeconfig: kubeconfig, configuration: mirrorConfig)
+        let runner = try MirrorRunner(spec: spec, configuration: mirrorConfig, store: store) { mirror in
+            try KubernetesSourceFactory.make(kubeconfig: kubeconfig, mirror: mirror)
         }
         do {
             try runner.start()

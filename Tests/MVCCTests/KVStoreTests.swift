@@ -124,7 +124,7 @@ let f1RangeCases: [RangeCase] = [
     @Test func freshStore() throws {
         let s = KVStore()
         #expect(s.currentRevision == 1)
-        #expect(s.compactedRevision == 0)
+        #expect(s.compactedRevision == -1)  // etcd: compactMainRev starts at -1
         let r = try s.put(key: b("k"), value: b("v"))
         #expect(r.revision == 2)
         #expect(r.prev == nil)

@@ -42,6 +42,7 @@ final class FakeKubeAPIServer: @unchecked Sendable {
     /// Watches from a resourceVersion below this get a 410 ERROR event.
     private var compactedRV = 0
     private var dropGeneration = 0
+    private var activeWatches = 0
     private var stopped = false
     private var openFDs: Set<Int32> = []
     // Knobs and observations (read/written under `cond`).
@@ -117,6 +118,9 @@ final class FakeKubeAPIServer: @unchecked Sendable {
     func setExpireContinueTokens(_ n: Int) { locked { expireContinueTokens = n } }
 
     var requestLog: [(target: String, authorization: String?)] { locked { requests } }
+
+    /// Watch streams being served now (after their head was sent).
+    var watchCount: Int { locked { activeWatches } }
 
     func stop() {
         // The accept loop closes the listening socket itself: closing it here could let a new
@@ -238,6 +242,8 @@ final class FakeKubeAPIServer: @unchecked Sendable {
         }
         let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
         guard send(fd, Array(head.utf8)) else { return }
+        locked { activeWatches += 1 }
+        defer { locked { activeWatches -= 1 } }
         if tooOld {
             let message = "too old resource version: \(cursor)"
             let line = #"{"type":"ERROR","object":\#(status(410, "Expired", message))}"# + "\n"

@@ -62,6 +62,11 @@ import Testing
             return out
         }
 
+        /// Waits until the server serves `n` watch streams (so `dropWatches` reaches them).
+        func waitForWatches(_ n: Int = 1) -> Bool {
+            KubernetesSourceTests.eventually { server.watchCount == n }
+        }
+
         func status(_ kind: KubeKind = .ciliumIdentity) -> ListWatchStatus? {
             source.status.first { $0.kind == kind }?.watch
         }
@@ -118,6 +123,7 @@ import Testing
         h.source.start()
         #expect(Self.eventually { h.status()?.phase == .watching && h.identityListing == ["196609": "a"] })
         for round in 0..<3 {
+            #expect(h.waitForWatches())
             h.server.dropWatches()
             h.putIdentity(196_700 + round, app: "r\(round)")
             h.server.delete(Self.identities, key: "196609")
@@ -139,6 +145,7 @@ import Testing
         for i in 1...4 { h.putIdentity(196_608 + i, app: "v\(i)") }
         h.source.start()
         #expect(Self.eventually { h.status()?.phase == .watching && h.identityListing.count == 4 })
+        #expect(h.waitForWatches())
         // Changes the watch never reports (compacted away), then the watch breaks.
         h.server.delete(Self.identities, key: "196609", silently: true)
         h.putIdentity(196_610, app: "v2b", silently: true)
@@ -163,6 +170,7 @@ import Testing
         h.putIdentity(196_609, app: "a")
         h.source.start()
         #expect(Self.eventually { h.status()?.phase == .watching && h.identityListing.count == 1 })
+        #expect(h.waitForWatches())
         h.server.delete(Self.identities, key: "196609", silently: true)
         h.putIdentity(196_630, app: "b", silently: true)
         h.server.compact()
