@@ -253,6 +253,12 @@ class OurServer(Server):
                "--anonymous-access", self.access, "--cluster-name", "cluster1", "--cluster-id", "1"]
         if self.initial_revision is not None:
             cmd += ["--initial-revision", str(self.initial_revision)]
+        # Parallel servers must not fight over the default health/metrics ports (:9880/:9962);
+        # suites that test those endpoints pass their own addresses in extra_args.
+        if not any(a.startswith("--health-listen") for a in self.extra_args):
+            cmd += ["--health-listen", ""]
+        if not any(a.startswith("--metrics-listen") for a in self.extra_args):
+            cmd += ["--metrics-listen", ""]
         return cmd + self.extra_args
 
 

@@ -36,6 +36,10 @@ KNOWN_DIFFERENCES = {
         "WatchCreateRequest.start_revision < 0 (case 30). etcd 3.4 creates a normal watcher "
         "(created, watch_id assigned, no events); etcd 3.5 answers {created, canceled, watch_id:-1, "
         "cancel_reason:'etcdserver: mvcc: required revision has been compacted'}. Ours: 3.5."),
+    "alarm-header": (
+        "Maintenance.Alarm response header. etcd 3.4 returns the applier's response as is (header "
+        "revision 0); etcd 3.5 fills the header (revision = current). Ours: 3.5. The alarms list "
+        "is compared exactly, the header revision against each server's model."),
     "status-version": (
         "StatusResponse.version is the server's own version string (3.4.23 vs 3.5.x); raftIndex, "
         "raftAppliedIndex, raftTerm, dbSize, dbSizeInUse, leader and member IDs are implementation "
@@ -57,6 +61,13 @@ def progress_model(server: Server) -> str:
     if (3, 5, 8) <= v < (3, 6, 0) or (3, 4, 25) <= v < (3, 5, 0):
         return "gated"
     return "immediate"
+
+
+def header_fill_model(server: Server) -> str:
+    """'3.4' (Alarm header revision 0) or '3.5' (Alarm header filled with the current revision)."""
+    if server.kind == "ours":
+        return "3.5"
+    return "3.5" if version_of(server) >= (3, 5, 0) else "3.4"
 
 
 def negative_start_model(server: Server) -> str:
@@ -139,7 +150,7 @@ class Pair:
     def range(self, req: rpc_pb2.RangeRequest, what: str = "") -> tuple[Any, Any]:
         r = cmtest.call(self.ref.kv().Range, req)
         s = cmtest.call(self.sut.kv().Range, req)
-        label = what or f"Range({short(req)})"
+        label = f"{what}: Range({short(req, 400)})" if what else f"Range({short(req, 400)})"
         self.note(f"{label} -> {short_result(r)}")
         self.checks += 1
         if r != s and not self._range_tie_equivalent(req, r, s):

@@ -8,7 +8,6 @@ import json
 import sys
 
 import aetcd
-import pytest
 
 import cmtest
 from cmtest import Server
@@ -110,7 +109,7 @@ async def _aetcd_rw(server: Server) -> dict:
         await c.delete(b"q/a")
         it = w.__aiter__()
         evs = [await asyncio.wait_for(it.__anext__(), 5) for _ in range(3)]
-        out["prefix"] = [(str(e.kind), e.kv.key, e.kv.value, e.prev_kv.value if e.prev_kv else None) for e in evs]
+        out["prefix"] = [(str(e.kind), e.kv.key, e.kv.value, e.prev_kv.value if e.prev_kv else b"") for e in evs]
         s = await asyncio.wait_for(single.__aiter__().__anext__(), 5)
         out["single"] = (s.kv.key, s.kv.value)
         await w.cancel()
@@ -130,7 +129,7 @@ async def _aetcd_rw(server: Server) -> dict:
 def test_aetcd_read_write(ours_rw: Server) -> None:
     out = asyncio.run(asyncio.wait_for(_aetcd_rw(ours_rw), 60))
     kinds = [k for k, *_ in out["prefix"]]
-    assert [x[1:] for x in out["prefix"]] == [(b"q/a", b"2", b"1"), (b"q/b", b"3", None), (b"q/a", b"", b"2")]
+    assert [x[1:] for x in out["prefix"]] == [(b"q/a", b"2", b"1"), (b"q/b", b"3", b""), (b"q/a", b"", b"2")]
     assert "PUT" in kinds[0].upper() and "DELETE" in kinds[2].upper()
     assert out["single"] == (b"q/b", b"3")
     assert out["after_cancel"] == (b"q/c", b"x")

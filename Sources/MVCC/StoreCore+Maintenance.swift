@@ -20,7 +20,11 @@ extension StoreCore {
             } else {
                 target = currentRevision
             }
-            if target > compactedRevision, target <= currentRevision { compactedRevision = target }
+            // Only when it drops something: compacting below the oldest history entry would
+            // change nothing but the compaction revision clients see (etcd never does that).
+            if target > compactedRevision, target <= currentRevision, let first = history.first, first.revision < target {
+                compactedRevision = target
+            }
         }
         physicalCompact(maxEntries: configuration.compactionBatchRevisions)
     }
