@@ -6,10 +6,17 @@ import HTTP2
 
 /// The etcd HTTP/JSON gateway on a connection: HTTP/1.1 requests and non-gRPC HTTP/2 streams.
 extension Connection {
+    static let statusPath = "/clustermesh/v1/status"
+
     /// Starts a gateway exchange for a request head.
     func beginGateway(method: String, path: String, headers: [(String, String)],
                       transport: GatewayExchange.Transport) -> GatewayExchange {
         let route = GatewayRoute(path: path, method: method)
+        if path == Self.statusPath, let status = configuration.statusJSON {
+            let exchange = GatewayExchange(work: .status(status), transport: transport,
+                                           context: CallContext(principal: principal), acceptEncoding: nil)
+            return exchange
+        }
         let metadata = GatewayHandler.metadata(fromHeaders: headers)
         let context = CallContext(principal: principal, metadata: metadata)
         let acceptEncoding = headers.first { $0.0.lowercased() == "accept-encoding" }?.1
@@ -30,6 +37,8 @@ extension Connection {
     func gatewayBody(_ exchange: GatewayExchange, _ bytes: [UInt8]) {
         guard !exchange.ended else { return }
         switch exchange.work {
+        case .status:
+            break
         case .unary:
             if exchange.body.count + bytes.count > configuration.maxReceiveMessageSize {
                 gatewayRespond(exchange, .grpcError(EtcdError.requestTooLarge.status))
@@ -48,6 +57,10 @@ extension Connection {
     func gatewayEnd(_ exchange: GatewayExchange) {
         guard !exchange.ended else { return }
         switch exchange.work {
+        case .status(let status):
+            let body = status()
+            gatewayRespond(exchange, GatewayResponse(
+                status: 200, headers: GatewayResponse.corsHeaders + [("Content-Type", "application/json")], body: body))
         case .unary(let route):
             let response = gateway.respond(to: route, body: exchange.body, context: exchange.context,
                                            acceptEncoding: exchange.acceptEncoding)

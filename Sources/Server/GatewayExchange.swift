@@ -7,6 +7,8 @@ final class GatewayExchange {
         case unary(GatewayRoute)
         case watch(GatewayWatchStream)
         case keepAlive(GatewayKeepAliveStream)
+        /// `GET /clustermesh/v1/status`.
+        case status(@Sendable () -> [UInt8])
     }
 
     enum Transport {

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var compactionIntervalSeconds = 5.0
     public var progressNotifyIntervalSeconds = 600.0
     public var http2 = HTTP2ServerConfiguration()
+    /// `GET /clustermesh/v1/status` on the API port: a JSON summary (cluster, readiness, keys,
+    /// peers, watchers) for `clustermesh-apiserver status`. Nil: 404.
+    public var statusJSON: (@Sendable () -> [UInt8])?
 
     public init() {}
 }

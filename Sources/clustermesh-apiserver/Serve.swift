@@ -8,6 +8,7 @@ import MeshSources
 import MVCC
 import Server
 import Sockets
+import Synchronization
 import TLS
 
 struct Serve: ParsableCommand {
@@ -172,7 +173,15 @@ struct Serve: ParsableCommand {
         }
 
         let metrics = ServerMetrics()
-        let server = APIServer(api: api, tls: tls, metrics: metrics, logger: AppLog.logger)
+        // The status endpoint needs the servers it reports on: filled in once they exist.
+        let statusServers = Mutex<[APIServer]>([])
+        var serverConfig = ServerConfiguration()
+        let (name, id, sourceText) = (clusterName, clusterID, spec.description)
+        serverConfig.statusJSON = {
+            StatusReport.make(clusterName: name, clusterID: id, source: sourceText, store: store,
+                              servers: statusServers.withLock { $0 }, runner: runner).json()
+        }
+        let server = APIServer(api: api, configuration: serverConfig, tls: tls, metrics: metrics, logger: AppLog.logger)
         let address: SocketAddress
         do {
             address = try server.start(listen: SocketAddress(listen))
@@ -182,7 +191,7 @@ struct Serve: ParsableCommand {
         var servers = [server]
         log("serving etcd v3 API on \(address)\(tls == nil ? "" : tlsClientCA == nil ? " (TLS)" : " (mTLS)") (cluster \(clusterName), id \(clusterID), revision \(store.currentRevision), source \(spec), anonymous access \(anonymousAccess.rawValue))")
         if let plaintextListen {
-            let plain = APIServer(api: api, metrics: metrics, logger: AppLog.logger)
+            let plain = APIServer(api: api, configuration: serverConfig, metrics: metrics, logger: AppLog.logger)
             do {
                 let a = try plain.start(listen: SocketAddress(plaintextListen))
                 log("serving etcd v3 API on \(a) (plaintext)")
@@ -192,6 +201,7 @@ struct Serve: ParsableCommand {
             servers.append(plain)
         }
         let all = servers
+        statusServers.withLock { $0 = all }
         Observability.installSamplers(metrics: metrics, store: store, servers: all, runner: runner,
                                       clusterName: clusterName, started: started)
         let endpoints = Observability.startEndpoints(
