@@ -237,7 +237,7 @@ class OurServer(Server):
 
     kind = "ours"
 
-    def __init__(self, name: str = "ours", data: str = "demo", access: str = "read",
+    def __init__(self, name: str = "ours", data: str | None = "demo", access: str = "read",
                  initial_revision: int | None = None, extra_args: Iterable[str] = ()):
         super().__init__(name)
         self.data = data
@@ -249,8 +249,11 @@ class OurServer(Server):
     def command(self) -> list[str]:
         if not os.path.exists(CMAPI_BIN):
             raise ServerStartError(f"CMAPI_BIN {CMAPI_BIN} does not exist (run `swift build` first)")
-        cmd = [CMAPI_BIN, "serve", "--listen", self.endpoint, "--data", self.data,
+        cmd = [CMAPI_BIN, "serve", "--listen", self.endpoint,
                "--anonymous-access", self.access, "--cluster-name", "cluster1", "--cluster-id", "1"]
+        # data=None: the caller passes --source itself (file:, synthetic:, kubernetes).
+        if self.data is not None:
+            cmd += ["--data", self.data]
         if self.initial_revision is not None:
             cmd += ["--initial-revision", str(self.initial_revision)]
         # Parallel servers must not fight over the default health/metrics ports (:9880/:9962);
