@@ -17,16 +17,12 @@ public final class ServerMetrics: Sendable {
     let permissionDenied: Counter
 
     public init() {
-        watchResponsesSent = registry.makeCounter(
-            name: "clustermesh_apiserver_watch_responses_sent_total",
+        watchResponsesSent = registry.counter("clustermesh_apiserver_watch_responses_sent_total",
             help: "Watch responses (gRPC and gateway) handed to connections.")
-        connectionsAccepted = registry.makeCounter(
-            name: "clustermesh_apiserver_connections_accepted_total", help: "Client connections accepted.")
-        connectionsRejected = registry.makeCounter(
-            name: "clustermesh_apiserver_connections_rejected_total",
+        connectionsAccepted = registry.counter("clustermesh_apiserver_connections_accepted_total", help: "Client connections accepted.")
+        connectionsRejected = registry.counter("clustermesh_apiserver_connections_rejected_total",
             help: "Client connections refused: connection limit, TLS handshake failure or unknown certificate user.")
-        permissionDenied = registry.makeCounter(
-            name: "clustermesh_apiserver_permission_denied_total", help: "Requests answered with permission denied.")
+        permissionDenied = registry.counter("clustermesh_apiserver_permission_denied_total", help: "Requests answered with permission denied.")
     }
 
     /// Counts one finished RPC (gRPC or gateway) by method and gRPC status code name.
@@ -34,8 +30,7 @@ public final class ServerMetrics: Sendable {
         let key = "\(transport)|\(method)|\(code)"
         let counter = requestCounters.withLock { counters in
             if let c = counters[key] { return c }
-            let c = registry.makeCounter(
-                name: "clustermesh_apiserver_requests_total",
+            let c = registry.counter("clustermesh_apiserver_requests_total",
                 labels: [("transport", transport), ("method", method), ("code", code)],
                 help: "Finished requests by transport (grpc, gateway), method and status code.")
             counters[key] = c
@@ -56,5 +51,17 @@ public final class ServerMetrics: Sendable {
         var out: [UInt8] = []
         registry.emit(into: &out)
         return out
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A counter named exactly `name` (no namespace or unit suffix added).
+    public func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
+    /// A gauge named exactly `name`.
+    public func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }

@@ -77,7 +77,7 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 -> (String, UInt16) in
                     var a = sin6.pointee.sin6_addr
                     inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))
-                    return (String(cString: buffer), UInt16(bigEndian: sin6.pointee.sin6_port))
+                    return (Self.text(buffer), UInt16(bigEndian: sin6.pointee.sin6_port))
                 }
             }
             host = h
@@ -88,13 +88,19 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
                 $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> (String, UInt16) in
                     var a = sin.pointee.sin_addr
                     inet_ntop(AF_INET, &a, &buffer, socklen_t(buffer.count))
-                    return (String(cString: buffer), UInt16(bigEndian: sin.pointee.sin_port))
+                    return (Self.text(buffer), UInt16(bigEndian: sin.pointee.sin_port))
                 }
             }
             host = h
             port = p
             family = .inet
         }
+    }
+
+    /// A NUL-terminated C string buffer as a Swift string.
+    private static func text(_ buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var description: String {

@@ -32,25 +32,24 @@ enum Observability {
 
     static func installSamplers(metrics: ServerMetrics, store: KVStore, servers: [APIServer],
                                 runner: MirrorRunner, clusterName: String, started: Date) {
-        let victims = metrics.registry.makeCounter(
-            name: "clustermesh_apiserver_slow_watchers_set_aside_total",
+        let victims = metrics.registry.counter("clustermesh_apiserver_slow_watchers_set_aside_total",
             help: "Watchers set aside because their client could not keep up (caught up later from history).")
         let lastVictims = Mutex(0)
         let bootstrapRecorded = Mutex(false)
         let seenPrincipals = Mutex(Set<String>())
         metrics.addSampler { r in
-            r.makeGauge(name: "clustermesh_apiserver_revision", help: "Current store revision.")
+            r.gauge("clustermesh_apiserver_revision", help: "Current store revision.")
                 .set(Double(store.currentRevision))
-            r.makeGauge(name: "clustermesh_apiserver_keys_total", help: "Live keys in the store.")
+            r.gauge("clustermesh_apiserver_keys_total", help: "Live keys in the store.")
                 .set(Double(store.keyCount))
             for (label, prefix) in statePrefixes {
-                r.makeGauge(name: "clustermesh_apiserver_keys", labels: [("prefix", label)],
+                r.gauge("clustermesh_apiserver_keys", labels: [("prefix", label)],
                             help: "Live keys per Cilium prefix.").set(Double(count(store, prefix: prefix)))
             }
             let w = store.watchStatistics
-            r.makeGauge(name: "clustermesh_apiserver_watch_streams", help: "Open watch streams.").set(Double(w.streams))
-            r.makeGauge(name: "clustermesh_apiserver_watchers", help: "Registered watchers.").set(Double(w.watchers))
-            r.makeGauge(name: "clustermesh_apiserver_watchers_unsynced", help: "Watchers being caught up from history.")
+            r.gauge("clustermesh_apiserver_watch_streams", help: "Open watch streams.").set(Double(w.streams))
+            r.gauge("clustermesh_apiserver_watchers", help: "Registered watchers.").set(Double(w.watchers))
+            r.gauge("clustermesh_apiserver_watchers_unsynced", help: "Watchers being caught up from history.")
                 .set(Double(w.unsynced))
             let delta = lastVictims.withLock { last -> Int in
                 let d = w.victimsTotal - last
@@ -64,13 +63,13 @@ enum Observability {
                 total += s.connectionCount
                 for (p, n) in s.connectionsByPrincipal { byPrincipal[p, default: 0] += n }
             }
-            r.makeGauge(name: "clustermesh_apiserver_connections", help: "Open client connections.").set(Double(total))
+            r.gauge("clustermesh_apiserver_connections", help: "Open client connections.").set(Double(total))
             let known = seenPrincipals.withLock { seen -> Set<String> in
                 seen.formUnion(byPrincipal.keys)
                 return seen
             }
             for p in known {
-                r.makeGauge(name: "clustermesh_apiserver_connections_by_principal", labels: [("principal", p)],
+                r.gauge("clustermesh_apiserver_connections_by_principal", labels: [("principal", p)],
                             help: "Open connections per principal (certificate CN, or anonymous).")
                     .set(Double(byPrincipal[p] ?? 0))
             }
@@ -78,14 +77,14 @@ enum Observability {
                 let status = mirror.status
                 for resource in MeshResource.allCases {
                     let scope = resource.prefix.split(separator: "/").dropFirst(2).joined(separator: "/")
-                    r.makeGauge(name: "cilium_clustermesh_apiserver_kvstore_initial_sync_completed",
+                    r.gauge("cilium_clustermesh_apiserver_kvstore_initial_sync_completed",
                                 labels: [("scope", scope), ("source_cluster", clusterName), ("action", "write")],
                                 help: "Whether the initial synchronization of a prefix completed (canary written).")
                         .set(status.canaries.contains(resource) ? 1.0 : 0.0)
                 }
-                r.makeGauge(name: "clustermesh_apiserver_mirror_ready", help: "1 once every enabled resource wrote its canary.")
+                r.gauge("clustermesh_apiserver_mirror_ready", help: "1 once every enabled resource wrote its canary.")
                     .set(status.isReady ? 1.0 : 0.0)
-                r.makeGauge(name: "clustermesh_apiserver_mirror_rejected_objects_total",
+                r.gauge("clustermesh_apiserver_mirror_rejected_objects_total",
                             help: "Kubernetes objects the converters rejected (logged with a reason).")
                     .set(Double(status.totalRejections))
                 if let readyAt = runner.readyAt {
@@ -94,7 +93,7 @@ enum Observability {
                         return !done
                     }
                     if first {
-                        r.makeGauge(name: "cilium_clustermesh_apiserver_bootstrap_seconds",
+                        r.gauge("cilium_clustermesh_apiserver_bootstrap_seconds",
                                     labels: [("source_cluster", clusterName)],
                                     help: "Time from start until every prefix was synchronized.")
                             .set(readyAt.timeIntervalSince(started))
