@@ -61,6 +61,8 @@ final class Connection: @unchecked Sendable {
     var writeSource: (any DispatchSourceWrite)?
     var writeSourceActive = false
     var closeAfterFlush = false
+    /// Reading is suspended while the client does not read what we send.
+    var readPaused = false
     /// Coalesces watch wake-ups from store writers into one hop onto `queue`.
     let pumpScheduled = Atomic<Bool>(false)
 
@@ -106,6 +108,10 @@ final class Connection: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while budget > 0 {
             if case .closed = proto { return }
+            if pendingOutputBytes > configuration.socketBacklogPauseBytes {
+                pauseReading()
+                break
+            }
             let result: IOResult<Int>
             do {
                 result = try buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
@@ -189,6 +195,13 @@ final class Connection: @unchecked Sendable {
 
     /// Sends the HTTP/2 output, then closes if the codec says the connection is over.
     func flush() {
+        if case .http2 = proto, h2.totalQueuedBytes > configuration.maxQueuedResponseBytes {
+            logger.warning("closing a connection whose client does not read its responses", metadata: [
+                "peer": "\(peer)", "queued": "\(h2.totalQueuedBytes)"])
+            h2.goAway(code: .enhanceYourCalm, debugData: Array("response backlog limit".utf8))
+            for call in Array(calls.values) { dropCall(call.streamID) }
+            closeAfterFlush = true
+        }
         if case .http2 = proto {
             let bytes = h2.takeOutput()
             if !bytes.isEmpty { emit(bytes) }
@@ -301,7 +314,23 @@ final class Connection: @unchecked Sendable {
             writeSourceActive = false
             w.suspend()
         }
-        if closeAfterFlush { close() }
+        if closeAfterFlush {
+            close()
+            return
+        }
+        resumeReadingIfDrained()
+    }
+
+    private func pauseReading() {
+        guard !readPaused, let r = readSource else { return }
+        readPaused = true
+        r.suspend()
+    }
+
+    private func resumeReadingIfDrained() {
+        guard readPaused, pendingOutputBytes <= configuration.socketBacklogPauseBytes / 2, let r = readSource else { return }
+        readPaused = false
+        r.resume()
     }
 
     private func onWritable() {
@@ -334,6 +363,8 @@ final class Connection: @unchecked Sendable {
             w.cancel()
         }
         if let r = readSource {
+            if readPaused { r.resume() }
+            readPaused = false
             r.setCancelHandler { closer.sourceCancelled() }
             r.cancel()
         }

@@ -10,6 +10,13 @@ public struct ServerConfiguration: Sendable {
     public var watchStreamOutputHighWater = 512 * 1024
     /// Stop pulling watch events for the connection while this much is waiting for the socket.
     public var connectionOutputHighWater = 4 * 1024 * 1024
+    /// Stop reading from a client while this much is waiting for its socket (it is not
+    /// reading its responses); reading resumes when half of it has been written.
+    public var socketBacklogPauseBytes = 8 * 1024 * 1024
+    /// A connection whose HTTP/2 send queue (responses held back by the client's flow-control
+    /// windows) grows beyond this is closed with GOAWAY(ENHANCE_YOUR_CALM): bounded memory
+    /// against clients that request large ranges and never read them.
+    public var maxQueuedResponseBytes = 256 * 1024 * 1024
     /// Bytes read per readiness event before yielding to other connections.
     public var readBudgetPerEvent = 1024 * 1024
     /// A connection that sends nothing decodable within this time after accept is closed.
