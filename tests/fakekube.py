@@ -43,7 +43,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable
 
@@ -161,6 +161,11 @@ class FakeKube:
         self.anonymous = anonymous
         self.bookmark_interval = bookmark_interval
         self.split_chunks = False
+        # Cap on a watch's duration (None: the client's timeoutSeconds): watches end cleanly
+        # early, as real API servers may end them.
+        self.watch_timeout_cap: float | None = None
+        # The next N continue requests answer 410 Expired.
+        self.expire_next_continues = 0
         self.cond = threading.Condition()
         self.rv = start_rv
         self.compacted_rv = start_rv  # watches from an RV below this answer 410
@@ -501,6 +506,9 @@ class _Handler(BaseHTTPRequestHandler):
         token = q.get("continue") or ""
         reqs = parse_selector(q.get("labelSelector", ""))
         with fk.cond:
+            if token and fk.expire_next_continues > 0:
+                fk.expire_next_continues -= 1
+                fk.snapshots.pop(token, None)
             if token:
                 snap = fk.snapshots.get(token)
                 if snap is None:
@@ -558,6 +566,8 @@ class _Handler(BaseHTTPRequestHandler):
         reqs = parse_selector(q.get("labelSelector", ""))
         bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
         timeout = float(q.get("timeoutSeconds") or 1800)
+        if fk.watch_timeout_cap is not None:
+            timeout = min(timeout, fk.watch_timeout_cap)
         rv_text = q.get("resourceVersion", "")
         end = time.monotonic() + timeout
 
