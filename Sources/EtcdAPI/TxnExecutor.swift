@@ -101,15 +101,11 @@ enum TxnExecutor {
         for op in ok ? r.success : r.failure {
             switch op.request {
             case .requestRange(let q):
+                // etcd `checkRequestRange`: against the txn's read view, before any write;
+                // unlike a plain Range, a negative revision here is below the compaction.
                 if q.revision != 0 {
-                    var probe = RangeOptions()
-                    probe.revision = q.revision
-                    probe.countOnly = true
-                    do {
-                        _ = try txn.range(key: [UInt8](q.key), end: [UInt8](q.rangeEnd), options: probe)
-                    } catch {
-                        throw EtcdError(error)
-                    }
+                    if q.revision > txn.currentRevision { throw .futureRevision }
+                    if q.revision < txn.compactedRevision { throw .compacted }
                 }
             case .requestPut(let q):
                 try checkPut(q, in: &txn)

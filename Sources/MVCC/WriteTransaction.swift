@@ -18,6 +18,9 @@ public struct WriteTransaction: ~Copyable {
     /// The revision this txn's changes get.
     public var revision: Int64 { state.revision }
 
+    /// The store's compaction revision (etcd `ReadView.FirstRev`).
+    public var compactedRevision: Int64 { core.compactedRevision }
+
     /// True once the txn changed something (it will commit a new revision).
     public var hasChanges: Bool { !state.events.isEmpty }
 

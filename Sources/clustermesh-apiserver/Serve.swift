@@ -120,7 +120,12 @@ struct Serve: ParsableCommand {
         storeConfig.historyMaxRevisions = historyRevisions
         let store = KVStore(configuration: storeConfig)
         let scheme = tlsCert == nil ? "http" : "https"
-        let identity = ServerIdentity(clientURLs: ["\(scheme)://\(listen)"])
+        // No raft peers here; the peer URL names the conventional etcd peer port on the same
+        // host so tools that expect one (etcdctl member list, gateway clients) find it.
+        let host = (try? SocketAddress(listen))?.host ?? "127.0.0.1"
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        let identity = ServerIdentity(clientURLs: ["\(scheme)://\(listen)"],
+                                      peerURLs: ["\(scheme)://\(hostPart):2380"])
         let users = tlsClientCA == nil ? nil : UserDirectory(clusterName: clusterName)
         let policy = AccessPolicy(anonymousAccess: anonymousAccess == .readwrite ? .readWrite : .read, users: users)
         let api = EtcdServer(store: store, identity: identity, policy: policy)

@@ -52,12 +52,26 @@ public enum GatewayJSON {
         case .other(let kind): throw .notAnObject(kind)
         case .object: break
         }
+        let json = Array(bytes[range])
+        // Strict first: jsonpb rejects unknown enum names even though it ignores unknown
+        // fields, and SwiftProtobuf's lenient mode would drop both silently.
         do {
-            return try M(jsonUTF8Bytes: Array(bytes[range]), options: decodingOptions)
+            return try M(jsonUTF8Bytes: json, options: strictDecodingOptions)
+        } catch JSONDecodingError.unrecognizedEnumValue {
+            throw .message(GatewayEnumNames.unknownValueMessage(in: json) ?? "unknown enum value")
+        } catch JSONDecodingError.malformedNumber {
+            if let message = GatewayEnumNames.badQuotedIntegerMessage(in: json) { throw .message(message) }
+        } catch {
+            // Unknown fields (or any other error): decode as jsonpb does, ignoring unknown fields.
+        }
+        do {
+            return try M(jsonUTF8Bytes: json, options: decodingOptions)
         } catch {
             throw .message("\(error)")
         }
     }
+
+    static let strictDecodingOptions = JSONDecodingOptions()
 
     /// grpc-gateway v1 `errorBody` (`{"error":m,"code":c,"message":m}`, empty fields omitted).
     static func errorBody(_ status: GRPCStatus) -> [UInt8] {
