@@ -85,6 +85,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("history-revisions"), help: "Revisions of history kept for watch replay and historical reads.")
     var historyRevisions: Int64 = 100_000
 
+    @Option(name: .customLong("history-max-age"), help: "Seconds of history kept (like etcd's --auto-compaction-retention=1, one hour, as Cilium deploys it).")
+    var historyMaxAge: Double = 3600
+
     var sourceSpec: MeshSourceSpec {
         get throws {
             if let source { return try MeshSourceSpec(parsing: source) }
@@ -118,6 +121,7 @@ struct Serve: ParsableCommand {
         var storeConfig = KVStoreConfiguration()
         storeConfig.initialRevision = initialRevision ?? Self.wallClockRevision()
         storeConfig.historyMaxRevisions = historyRevisions
+        storeConfig.historyMaxAgeSeconds = historyMaxAge
         let store = KVStore(configuration: storeConfig)
         let scheme = tlsCert == nil ? "http" : "https"
         // No raft peers here; the peer URL names the conventional etcd peer port on the same
