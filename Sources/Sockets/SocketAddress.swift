@@ -43,18 +43,14 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = port.bigEndian
             sin.sin_addr = v4
-            withUnsafeMutableBytes(of: &storage) { dst in
-                withUnsafeBytes(of: &sin) { dst.copyMemory(from: $0) }
-            }
+            storage = Self.store(sin)
             length = socklen_t(MemoryLayout<sockaddr_in>.size)
         } else if inet_pton(AF_INET6, host, &v6) == 1 {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = port.bigEndian
             sin6.sin6_addr = v6
-            withUnsafeMutableBytes(of: &storage) { dst in
-                withUnsafeBytes(of: &sin6) { dst.copyMemory(from: $0) }
-            }
+            storage = Self.store(sin6)
             length = socklen_t(MemoryLayout<sockaddr_in6>.size)
             family = .inet6
         } else {
@@ -70,31 +66,38 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     init(storage: sockaddr_storage, length: socklen_t) {
         self.storage = storage
         self.length = length
-        var s = storage
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         if Int32(storage.ss_family) == AF_INET6 {
-            let (h, p) = withUnsafePointer(to: &s) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 -> (String, UInt16) in
-                    var a = sin6.pointee.sin6_addr
-                    inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))
-                    return (Self.text(buffer), UInt16(bigEndian: sin6.pointee.sin6_port))
-                }
-            }
-            host = h
-            port = p
+            let sin6 = Self.load(storage, as: sockaddr_in6.self)
+            host = Self.presentation(AF_INET6, sin6.sin6_addr)
+            port = UInt16(bigEndian: sin6.sin6_port)
             family = .inet6
         } else {
-            let (h, p) = withUnsafePointer(to: &s) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin -> (String, UInt16) in
-                    var a = sin.pointee.sin_addr
-                    inet_ntop(AF_INET, &a, &buffer, socklen_t(buffer.count))
-                    return (Self.text(buffer), UInt16(bigEndian: sin.pointee.sin_port))
-                }
-            }
-            host = h
-            port = p
+            let sin = Self.load(storage, as: sockaddr_in.self)
+            host = Self.presentation(AF_INET, sin.sin_addr)
+            port = UInt16(bigEndian: sin.sin_port)
             family = .inet
         }
+    }
+
+    /// A `sockaddr_in`/`sockaddr_in6` stored in a `sockaddr_storage`.
+    private static func store<T>(_ address: T) -> sockaddr_storage {
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { dst in
+            withUnsafeBytes(of: address) { dst.copyMemory(from: $0) }
+        }
+        return storage
+    }
+
+    private static func load<T>(_ storage: sockaddr_storage, as type: T.Type) -> T {
+        withUnsafeBytes(of: storage) { $0.loadUnaligned(as: T.self) }
+    }
+
+    /// `inet_ntop` of an `in_addr`/`in6_addr`.
+    private static func presentation<A>(_ family: Int32, _ address: A) -> String {
+        var a = address
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        _ = inet_ntop(family, &a, &buffer, socklen_t(buffer.count))
+        return text(buffer)
     }
 
     /// A NUL-terminated C string buffer as a Swift string.
