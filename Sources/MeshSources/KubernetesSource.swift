@@ -11,13 +11,16 @@ public struct KubernetesSourceOptions: Sendable {
     public var batchSize: Int
     /// Kinds to watch; nil means every kind the mirror consumes with its configuration.
     public var kinds: Set<KubeKind>?
-    /// Kinds whose missing CRD counts as an empty list, so their canary is still written
-    /// (Cilium "pretends synced" without the MCS-API ServiceExport CRD). Still retried.
+    /// Kinds whose missing CRD counts as an empty list, so their canary is written anyway. Empty
+    /// by default: a canary promises peers that the list is complete, and a peer that sees it
+    /// over an empty prefix deletes everything it imported from us (cilium/cilium #47793, a 1.20
+    /// bug: the apiserver wrote the canary of an absent CRD). A missing CRD is retried until it
+    /// appears and its list completes; only then is the canary written.
     public var emptyWhenMissing: Set<KubeKind>
 
     public init(
         listWatch: ListWatchOptions = ListWatchOptions(), timeouts: KubeTimeouts = KubeTimeouts(), batchSize: Int = 500,
-        kinds: Set<KubeKind>? = nil, emptyWhenMissing: Set<KubeKind> = [.serviceExport]
+        kinds: Set<KubeKind>? = nil, emptyWhenMissing: Set<KubeKind> = []
     ) {
         self.listWatch = listWatch
         self.timeouts = timeouts
@@ -114,6 +117,7 @@ public final class KubernetesSource: Sendable {
     /// selected with `!service.kubernetes.io/service-proxy-name`, as Cilium does.
     public static func resource(for kind: KubeKind, serviceProxyName: String? = nil) -> KubeResource {
         switch kind {
+        case .namespace: KubeResource(group: "", version: "v1", plural: "namespaces")
         case .ciliumNode: KubeResource(group: "cilium.io", version: "v2", plural: "ciliumnodes")
         case .ciliumIdentity: KubeResource(group: "cilium.io", version: "v2", plural: "ciliumidentities")
         case .ciliumEndpoint: KubeResource(group: "cilium.io", version: "v2", plural: "ciliumendpoints")
