@@ -60,6 +60,7 @@ public enum Zstd {
             var inBuffer = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
             while failure == nil && !overflow {
                 var produced = 0
+                let consumedBefore = inBuffer.pos
                 chunk.withUnsafeMutableBytes { dst in
                     var outBuffer = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
                     let r = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
@@ -72,8 +73,11 @@ public enum Zstd {
                     return
                 }
                 out.append(contentsOf: chunk[0..<produced])
-                // Done when the input is consumed and the decoder has nothing buffered.
-                if inBuffer.pos == inBuffer.size && produced < chunk.count { return }
+                let inputLeft = inBuffer.pos < inBuffer.size
+                // Done: every frame complete and flushed, and no input left (more frames otherwise).
+                if pending == 0 && !inputLeft { return }
+                // No progress with the input used up: the frame needs bytes we do not have.
+                if !inputLeft && produced == 0 && inBuffer.pos == consumedBefore { return }
             }
         }
         if overflow { throw .tooLarge(limit: maxBytes) }

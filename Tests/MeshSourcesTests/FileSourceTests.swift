@@ -40,7 +40,7 @@ import Testing
         apiVersion: cilium.io/v2
         kind: CiliumIdentity
         metadata: {name: "65541"}
-        security-labels: {"k8s:app": x-wing, "k8s:io.cilium.k8s.policy.cluster": c1}
+        security-labels: {"k8s:app": x-wing, "k8s:io.cilium.k8s.policy.cluster": c1, "k8s:io.kubernetes.pod.namespace": default}
         """
 
     static func manifest(endpointIP: String, withSecondNode: Bool) -> String {
@@ -69,7 +69,7 @@ import Testing
             "cilium/state/nodes/v1/c1/n1",
             "cilium/state/nodes/v1/c1/n2",
         ])
-        #expect(state["cilium/state/identities/v1/id/65541"] == "k8s:app=x-wing;k8s:io.cilium.k8s.policy.cluster=c1;")
+        #expect(state["cilium/state/identities/v1/id/65541"] == "k8s:app=x-wing;k8s:io.cilium.k8s.policy.cluster=c1;k8s:io.kubernetes.pod.namespace=default;")
         #expect(state["cilium/state/ip/v1/default/10.1.1.10"]
             == #"{"IP":"10.1.1.10","Mask":null,"HostIP":"172.18.0.3","ID":65541,"Key":0,"Metadata":"","K8sNamespace":"default","K8sPodName":"x-wing"}"#)
         // Canaries for every resource, also services (no objects in the file).
