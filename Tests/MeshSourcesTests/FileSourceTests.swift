@@ -141,6 +141,36 @@ import Testing
         #expect(result.deletes == 1 && result.puts == 0)
     }
 
+    @Test func namespaceObjectsInTheFileDecide() throws {
+        // A Namespace annotated non-global hides its objects; un-annotated namespaces and those
+        // without a Namespace object follow --clustermesh-default-global-namespace (true here).
+        let dir = TestSupport.temporaryDirectory()
+        let path = dir + "/mesh.yaml"
+        let hidden = """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: default
+              annotations: {clustermesh.cilium.io/global: "false"}
+            ---
+            """
+        let manifest = Self.manifest(endpointIP: "10.1.1.10", withSecondNode: true)
+        TestSupport.write(hidden + "\n" + manifest, to: path)
+        let mirror = TestSupport.makeMirror()
+        mirror.start()
+        let source = FileSource(path: path, options: .init(pollInterval: 0))
+        try source.start(mirror: mirror)
+        #expect(mirror.isReady)
+        #expect(TestSupport.listing(mirror.store, prefix: "cilium/state/").keys.sorted() == ["cilium/state/nodes/v1/c1/n1", "cilium/state/nodes/v1/c1/n2"])
+        // Annotating it global (the file changes) publishes them.
+        TestSupport.write(hidden.replacingOccurrences(of: "\"false\"", with: "\"TRUE\"") + "\n" + manifest + "\n", to: path)
+        guard case .reloaded = source.poll() else {
+            Issue.record("no reload")
+            return
+        }
+        #expect(TestSupport.listing(mirror.store, prefix: "cilium/state/").count == 5)
+    }
+
     @Test func directoryModeReadsManifestsSorted() throws {
         let dir = TestSupport.temporaryDirectory()
         TestSupport.write(Self.nodeYAML("n1", ip: "172.18.0.2", cidr: "10.1.0.0/24"), to: dir + "/10-nodes.yaml")
