@@ -69,7 +69,10 @@ public final class KubernetesSource: Sendable {
         var watchers: [KubeKind: ListWatcher] = [:]
         for kind in kinds {
             let resource = Self.resource(for: kind, serviceProxyName: mirror.configuration.serviceProxyName)
-            watchers[kind] = ListWatcher(client: client, resource: resource, options: options.listWatch, onLog: log) { update in
+            watchers[kind] = ListWatcher(
+                client: client, resource: resource, alternatives: Self.alternatives(for: kind), options: options.listWatch,
+                onLog: log
+            ) { update in
                 sink.handle(update, kind: kind)
             }
         }
@@ -128,7 +131,14 @@ public final class KubernetesSource: Sendable {
                 labelSelector: serviceProxyName.flatMap { $0.isEmpty ? nil : "service.kubernetes.io/service-proxy-name=\($0)" }
                     ?? "!service.kubernetes.io/service-proxy-name")
         case .endpointSlice: KubeResource(group: "discovery.k8s.io", version: "v1", plural: "endpointslices")
-        case .serviceExport: KubeResource(group: "multicluster.x-k8s.io", version: "v1alpha1", plural: "serviceexports")
+        // MCS-API v1beta1 (what Cilium 1.20+ installs and requires); v1alpha1 is the fallback.
+        case .serviceExport: KubeResource(group: "multicluster.x-k8s.io", version: "v1beta1", plural: "serviceexports")
         }
+    }
+
+    /// Other versions of `kind`'s collection, tried when the preferred one is not served:
+    /// older MCS-API ServiceExport CRDs serve `v1alpha1` only.
+    public static func alternatives(for kind: KubeKind) -> [KubeResource] {
+        kind == .serviceExport ? [KubeResource(group: "multicluster.x-k8s.io", version: "v1alpha1", plural: "serviceexports")] : []
     }
 }
