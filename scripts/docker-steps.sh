@@ -4,7 +4,7 @@
 #      path redirected to .build-docker (so it never disturbs .build);
 #   2. the COPY after "# docker-steps: copy" into a staging root (mktemp), as the image would;
 #   3. the image's checks: no libswift*.so dependency, and every shared library one the runtime
-#      image (debian:bookworm-slim + libssl3 + zlib1g) provides;
+#      image (debian:bookworm-slim + libssl3 + zlib1g + libzstd1) provides;
 #   4. the staged binary: --help, `certs`, and `serve` started as uid/gid 65532 (the image's USER)
 #      on loopback ports, queried with curl (/version, /readyz, /metrics) and etcdctl.
 # Usage: bash scripts/docker-steps.sh        (KEEP_STAGE=1 keeps the staging root)
@@ -57,8 +57,8 @@ LDD="$(ldd "$BIN")"
 echo "$LDD"
 if grep -q 'libswift' <<<"$LDD"; then fail "binary links a libswift*.so (static stdlib not applied)"; fi
 if grep -q 'not found' <<<"$LDD"; then fail "unresolved shared library"; fi
-# What debian:bookworm-slim (libc6, libgcc-s1, libstdc++6) + libssl3 + zlib1g provide.
-ALLOWED='^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|lib(c|m|dl|rt|pthread|util|resolv)\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1)$'
+# What debian:bookworm-slim (libc6, libgcc-s1, libstdc++6) + libssl3 + zlib1g + libzstd1 provide.
+ALLOWED='^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|lib(c|m|dl|rt|pthread|util|resolv)\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1|libzstd\.so\.1)$'
 while read -r lib _; do
     [[ -z "$lib" || "$lib" == /* ]] && continue
     [[ "$lib" =~ $ALLOWED ]] || fail "needs $lib, which the runtime image does not install"
