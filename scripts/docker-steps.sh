@@ -99,7 +99,9 @@ if [[ ${#AS_NONROOT[@]} -gt 0 ]]; then
 fi
 curl -fsS "http://127.0.0.1:$PLAIN/version"; echo
 curl -fsS "http://127.0.0.1:$HEALTH/readyz"; echo
-curl -fsS "http://127.0.0.1:$METRICS/metrics" | grep -m1 '^# HELP' || fail "no metrics"
+# To a file first: `grep -m1` closing the pipe early would make curl fail (exit 23) under pipefail.
+curl -fsS "http://127.0.0.1:$METRICS/metrics" -o "$WORK/metrics.txt" || fail "no metrics"
+grep -m1 '^# HELP' "$WORK/metrics.txt" || fail "no metrics"
 C="$WORK/certs"
 curl -fsS --cacert "$C/ca.crt" --cert "$C/remote.crt" --key "$C/remote.key" \
     -X POST "https://127.0.0.1:$PORT/v3/kv/range" -d '{"key":"Y2lsaXVtL2NsdXN0ZXItY29uZmlnL2NsdXN0ZXIx"}' \
