@@ -103,13 +103,16 @@ curl -fsS "http://127.0.0.1:$HEALTH/readyz"; echo
 curl -fsS "http://127.0.0.1:$METRICS/metrics" -o "$WORK/metrics.txt" || fail "no metrics"
 grep -m1 '^# HELP' "$WORK/metrics.txt" || fail "no metrics"
 C="$WORK/certs"
-curl -fsS --cacert "$C/ca.crt" --cert "$C/remote.crt" --key "$C/remote.key" \
-    -X POST "https://127.0.0.1:$PORT/v3/kv/range" -d '{"key":"Y2lsaXVtL2NsdXN0ZXItY29uZmlnL2NsdXN0ZXIx"}' \
-    | grep -q '"kvs"' || fail "mTLS JSON gateway range (cilium/cluster-config/cluster1) failed"
+# Outputs are captured before grepping (a `grep -q` on a pipe may end the writer early).
+RANGE="$(curl -fsS --cacert "$C/ca.crt" --cert "$C/remote.crt" --key "$C/remote.key" \
+    -X POST "https://127.0.0.1:$PORT/v3/kv/range" -d '{"key":"Y2lsaXVtL2NsdXN0ZXItY29uZmlnL2NsdXN0ZXIx"}')" \
+    || fail "mTLS JSON gateway range (cilium/cluster-config/cluster1) failed"
+grep -q '"kvs"' <<<"$RANGE" || fail "mTLS JSON gateway range (cilium/cluster-config/cluster1) failed"
 if command -v etcdctl >/dev/null; then
-    ETCDCTL_API=3 etcdctl --endpoints "https://127.0.0.1:$PORT" --cacert "$C/ca.crt" --cert "$C/remote.crt" \
-        --key "$C/remote.key" --dial-timeout 5s get --prefix --keys-only cilium/state/nodes/v1/ | grep -q cluster1 \
+    NODES="$(ETCDCTL_API=3 etcdctl --endpoints "https://127.0.0.1:$PORT" --cacert "$C/ca.crt" --cert "$C/remote.crt" \
+        --key "$C/remote.key" --dial-timeout 5s get --prefix --keys-only cilium/state/nodes/v1/)" \
         || fail "etcdctl over mTLS failed"
+    grep -q cluster1 <<<"$NODES" || fail "etcdctl over mTLS failed"
     echo "etcdctl over mTLS: ok"
 fi
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
