@@ -7,6 +7,7 @@ import PackageDescription
 //   API:      EtcdProto, MVCC, GRPCWire → EtcdAPI              (never touches a socket)
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
+//   mesh:     MVCC, MeshProto (generated ClusterEndpointSlice), CZstd → Mesh
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
@@ -35,6 +36,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
@@ -60,7 +66,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Sockets", swiftSettings: swiftSettings),
-        .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
+        .target(
+            name: "MeshProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Mesh",
+            dependencies: ["MVCC", "MeshProto", "CZstd", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
         .target(
             name: "MeshSources",

@@ -13,11 +13,18 @@ public struct ClusterConfigValue: Sendable, Equatable {
     /// `*bool,omitempty` (1.17+): nil omits the field. When non-nil the serviceexports canary
     /// must be written or 1.17+ KVStoreMesh never becomes ready.
     public var serviceExportsEnabled: Bool?
+    /// `endpointSlicesExportMode,omitempty` (1.20+): `services-and-endpointslices`,
+    /// `endpointslices-only`, or `""` (omitted: services only, what older readers see).
+    public var endpointSlicesExportMode: String
+
+    public static let exportModeServicesAndEndpointSlices = "services-and-endpointslices"
+    public static let exportModeEndpointSlicesOnly = "endpointslices-only"
 
     public init(
         id: UInt32, syncedCanaries: Bool = true, cached: Bool = false, maxConnectedClusters: UInt32 = 255,
-        serviceExportsEnabled: Bool? = false
+        serviceExportsEnabled: Bool? = false, endpointSlicesExportMode: String = ""
     ) {
+        self.endpointSlicesExportMode = endpointSlicesExportMode
         self.id = id
         self.syncedCanaries = syncedCanaries
         self.cached = cached
@@ -34,6 +41,9 @@ public struct ClusterConfigValue: Sendable, Equatable {
         }
         if let serviceExportsEnabled {
             capabilities.append(GoJSONField("serviceExportsEnabled", .bool(serviceExportsEnabled)))
+        }
+        if !endpointSlicesExportMode.isEmpty {
+            capabilities.append(GoJSONField("endpointSlicesExportMode", .string(endpointSlicesExportMode)))
         }
         var fields: [GoJSONField] = []
         if id != 0 { fields.append(GoJSONField("id", .uint(UInt64(id)))) }
