@@ -18,7 +18,7 @@ extension HTTP2ServerConnection {
     public mutating func resetStream(streamID: UInt32, code: HTTP2ErrorCode) {
         guard failure == nil, streams[streamID] != nil else { return }
         FrameEncoder.rstStream(streamID: streamID, errorCode: code.rawValue, into: &output)
-        removeStream(streamID, reset: true)
+        removeStream(streamID, closure: .resetLocally)
     }
 
     /// Starts a graceful shutdown: GOAWAY naming the highest stream handed to the application.
@@ -89,6 +89,7 @@ extension HTTP2ServerConnection {
             headerEncoder.encode(fields, into: &block)
             FrameEncoder.headers(streamID: streamID, headerBlock: block, endStream: endStream,
                                  maxFrameSize: Int(peerSettings.maxFrameSize), into: &output)
+            controlBudget.give(1)
             if endStream { didSendEndStream(streamID: streamID) }
             return true
         case .data:
@@ -136,6 +137,7 @@ extension HTTP2ServerConnection {
         _ = streams.values[index].sendWindow.consume(written)
         streams.values[index].queuedDataBytes -= written
         queuedDataTotal -= written
+        earnControlCredit(dataOctets: written)
         if endStream { didSendEndStream(streamID: streamID) }
         return true
     }
@@ -147,10 +149,10 @@ extension HTTP2ServerConnection {
         streams.values[index].sendEndStream()
         switch streams.values[index].state {
         case .closed:
-            removeStream(streamID, reset: false)
+            removeStream(streamID, closure: .finished)
         case .halfClosedLocal where configuration.resetStreamsClosedBeforeRequestEnd:
             FrameEncoder.rstStream(streamID: streamID, errorCode: HTTP2ErrorCode.noError.rawValue, into: &output)
-            removeStream(streamID, reset: true)
+            removeStream(streamID, closure: .resetLocally)
         default:
             break
         }

@@ -142,7 +142,7 @@ final class Connection: @unchecked Sendable {
         case .closed:
             return
         case .http2:
-            handle(h2.receive(bytes))
+            handle(h2.receive(bytes, now: DispatchTime.now().uptimeNanoseconds))
         case .http1:
             receivedHTTP1(bytes)
         case .sniffing:
@@ -154,7 +154,7 @@ final class Connection: @unchecked Sendable {
                 proto = .http2
                 let buffered = sniffBuffer
                 sniffBuffer = []
-                handle(h2.receive(buffered[...]))
+                handle(h2.receive(buffered[...], now: DispatchTime.now().uptimeNanoseconds))
             case .http1:
                 proto = .http1
                 let buffered = sniffBuffer
@@ -175,8 +175,9 @@ final class Connection: @unchecked Sendable {
                 if id > highestStreamID {
                     highestStreamID = id
                     openStream(id, fields: fields, endStream: endStream)
-                } else if calls[id] != nil, endStream {
-                    // Trailers from the client end its side of the stream.
+                } else if endStream {
+                    // Trailers from the client end its side of the stream (gRPC call or
+                    // gateway request alike).
                     endOfRequest(id)
                 }
             case .data(let id, let bytes, let endStream):
