@@ -30,6 +30,14 @@ extension HTTP2ServerConnection {
         goAwaySent = true
     }
 
+    /// Ends the connection now, as for a connection error of ours (RFC 9113 §5.4.1): GOAWAY with
+    /// `code` and `reason` as debug data, every stream and its queued output dropped,
+    /// `isClosed` true. The driver uses it when the peer exceeds a budget it enforces itself.
+    public mutating func abort(code: HTTP2ErrorCode, reason: String) {
+        var events: [HTTP2Event] = []
+        failConnection(.connection(code, reason), events: &events)
+    }
+
     /// All bytes ready to write now: control frames plus whatever stream output the
     /// flow-control windows allow. Empty when there is nothing to write.
     public mutating func takeOutput() -> [UInt8] {

@@ -97,7 +97,7 @@ extension Connection {
     /// Moves pending watch responses out while there is room.
     func pumpGateway(_ exchange: GatewayExchange) {
         guard let stream = exchange.watch, !exchange.ended, stream.isStarted else { return }
-        while pendingOutputBytes < configuration.connectionOutputHighWater {
+        while !hasDeferredEvents, heldBytes < configuration.connectionOutputHighWater {
             if case .http2(let id) = exchange.transport,
                h2.queuedBytes(streamID: id) >= configuration.watchStreamOutputHighWater { break }
             let chunks = stream.takeChunks(max: 64)
