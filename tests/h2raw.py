@@ -405,3 +405,27 @@ def tls_context(ca: str, cert: str | None = None, key: str | None = None) -> ssl
         ctx.load_cert_chain(cert, key)
     ctx.set_alpn_protocols(["h2"])
     return ctx
+
+
+class FrameScanner:
+    """Frames of a raw server byte stream, parsed without any client state (for floods)."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.goaway_code: int | None = None
+        self.goaway_debug = b""
+        self.frames = 0
+
+    def feed(self, data: bytes) -> None:
+        self.buf += data
+        while len(self.buf) >= 9:
+            length = int.from_bytes(self.buf[0:3], "big")
+            if len(self.buf) < 9 + length:
+                return
+            ftype = self.buf[3]
+            payload = self.buf[9:9 + length]
+            self.buf = self.buf[9 + length:]
+            self.frames += 1
+            if ftype == GOAWAY and self.goaway_code is None:
+                self.goaway_code = int.from_bytes(payload[4:8], "big")
+                self.goaway_debug = payload[8:]

@@ -1,6 +1,7 @@
 import Dispatch
 import HPACK
 import HTTP2
+import Sockets
 
 /// What a connection holds for its peer, and what happens when the peer stops taking it.
 ///
@@ -37,7 +38,7 @@ extension Connection {
     /// a RST_STREAM never overtakes the HEADERS of its stream).
     func admit(_ event: HTTP2Event) {
         if !hasDeferredEvents, !mustDefer(event) {
-            process(event)
+            if !isStale(event) { process(event) }
             return
         }
         deferredEvents.append(event)
@@ -57,7 +58,9 @@ extension Connection {
     /// Dispatches kept events while the backlog allows.
     func resumeDeferred() {
         while hasDeferredEvents {
-            guard case .http2 = proto, !closeAfterFlush else {
+            // A codec that failed meanwhile (e.g. a flood budget) takes no answers: computing them
+            // would be wasted work, possibly a lot of it.
+            guard case .http2 = proto, !closeAfterFlush, !h2.isClosed else {
                 dropDeferred()
                 return
             }
@@ -65,13 +68,27 @@ extension Connection {
             if mustDefer(event) { break }
             deferredHead += 1
             deferredCost -= Self.estimatedMemory(of: event)
-            process(event)
+            if !isStale(event) { process(event) }
         }
         if deferredHead == deferredEvents.count {
             dropDeferred()
         } else if deferredHead >= 256, deferredHead * 2 >= deferredEvents.count {
             deferredEvents.removeFirst(deferredHead)
             deferredHead = 0
+        }
+    }
+
+    /// A request event for a stream the codec no longer has open — reset by the client later in
+    /// the same read (Rapid Reset: HEADERS, DATA and RST_STREAM in one packet) or while it
+    /// waited — cannot be answered: it is skipped, not served.
+    private func isStale(_ event: HTTP2Event) -> Bool {
+        switch event {
+        case .headers(let id, _, _), .data(let id, _, _):
+            guard !h2.isStreamOpen(id) else { return false }
+            if case .headers = event, id > highestStreamID { highestStreamID = id }
+            return true
+        case .streamReset, .windowAvailable, .goAway, .connectionError:
+            return false
         }
     }
 
@@ -135,6 +152,43 @@ extension Connection {
         dropDeferred()
         closeAfterFlush = true
         queue.asyncAfter(deadline: .now() + configuration.cutOffGraceSeconds) { [weak self] in self?.close() }
+    }
+
+    /// Lingering close (as nghttp2 and Go servers do): with the GOAWAY written, shut down our
+    /// side and read and discard the peer's input until it closes or `cutOffGraceSeconds` pass.
+    /// Closing at once with unread input makes the kernel answer with a reset, and the peer may
+    /// lose the GOAWAY that tells it why. Returns false when the connection is not HTTP/2.
+    func beginLingering() -> Bool {
+        guard case .http2 = proto else { return false }
+        lingering = true
+        socket.shutdownWrite()
+        if readPaused, let r = readSource {
+            readPaused = false
+            r.resume()
+        }
+        queue.asyncAfter(deadline: .now() + configuration.cutOffGraceSeconds) { [weak self] in self?.close() }
+        return true
+    }
+
+    /// Input while lingering: discarded; EOF or an error ends the connection.
+    func drainLingering() {
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        for _ in 0..<16 {
+            let result: IOResult<Int>
+            do {
+                result = try scratch.withUnsafeMutableBytes { try socket.read(into: $0) }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock: return
+            case .done(0):
+                close()
+                return
+            case .done: continue
+            }
+        }
     }
 
     /// Upper estimate of what a kept event costs in memory.

@@ -75,6 +75,8 @@ final class Connection: @unchecked Sendable {
     var stallCheckScheduled = false
     var stallMarkBytes = 0
     var stallMarkTime: UInt64 = 0
+    /// Output is done and shut down; input is read and discarded until EOF or a deadline.
+    var lingering = false
     /// Coalesces watch wake-ups from store writers into one hop onto `queue`.
     let pumpScheduled = Atomic<Bool>(false)
 
@@ -116,6 +118,10 @@ final class Connection: @unchecked Sendable {
     // MARK: reading
 
     private func onReadable() {
+        if lingering {
+            drainLingering()
+            return
+        }
         var budget = configuration.readBudgetPerEvent
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while budget > 0 {
@@ -329,6 +335,9 @@ final class Connection: @unchecked Sendable {
             w.suspend()
         }
         if closeAfterFlush {
+            // HTTP/2: half-close and drain first, so that the peer reads our GOAWAY rather than
+            // a reset (Connection+Backpressure.swift).
+            if lingering || beginLingering() { return }
             close()
             return
         }
