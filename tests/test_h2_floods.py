@@ -1,4 +1,6 @@
-"""Flood budgets (RFC 9113 §10.5): one attacker floods, reconnecting whenever it is cut off,
+"""Flood budgets (RFC 9113 §10.5), and legitimate heavy use that they must leave alone.
+
+Floods: one attacker floods, reconnecting whenever it is cut off,
 while a legitimate Go clientv3 client (tests/go/src/latencyprobe: back-to-back Gets plus a
 watch on one connection) runs alongside.
 
@@ -8,6 +10,13 @@ Range requests with a zero window — every attacker connection must end in
 GOAWAY(ENHANCE_YOUR_CALM) (or a close) within seconds, the server's RSS must grow by less than
 64 MiB, and the legitimate client's p99 latency during the flood must stay within
 `max(LATENCY_FACTOR × baseline p99, baseline p99 + LATENCY_SLACK_MS)` with no error.
+
+Heavy use that must not be cut off: 500 concurrent clientv3 Gets of a 32 KiB value on one
+connection (responses wait while 4 MiB are held, none fails), and two watch streams catching up
+CATCHUP_EVENTS (default 20000; 100000 is the full-size check) events from revision 1 on a reader
+that returns flow-control credit slowly (64 KiB per 20 ms), with a Range answered on the same
+connection meanwhile. A ~5 MiB Range with grpc-go's BDP pings and window updates is
+test_long_lived.py's `large` mode.
 
 Each flood lasts FLOOD_ATTACK_SECONDS (default 2) after a 1.5 s baseline. The latency bound is loose on
 purpose (a shared 2-core machine is noisy); what must not happen is a flood that is never cut off.
@@ -160,6 +169,7 @@ def server():
     srv = cmtest.OurServer("floods", data="empty", access="readwrite", initial_revision=1).start()
     kv = srv.kv()
     kv.Put(rpc_pb2.PutRequest(key=b"probe", value=b"v"), timeout=10)
+    kv.Put(rpc_pb2.PutRequest(key=b"mid", value=os.urandom(32 * 1024)), timeout=10)
     value = os.urandom(200 * 1024)
     for i in range(10):  # a ~2 MiB Range answer for the zero-window flood
         kv.Put(rpc_pb2.PutRequest(key=f"big/{i:03d}".encode(), value=value), timeout=10)
@@ -318,3 +328,149 @@ def test_zero_window_large_ranges(server, probe_bin):
             out.append(H.frame(H.HEADERS, H.END_HEADERS, sid, blocks.range) + H.frame(H.DATA, H.END_STREAM, sid, msg))
         return b"".join(out)
     check(run_flood(server, probe_bin, setup, chunks), server, "zero-window Range")
+
+
+# =============================================================================================
+# Legitimate heavy use
+# =============================================================================================
+
+CATCHUP_EVENTS = int(os.environ.get("CATCHUP_EVENTS", "20000"))
+
+
+def test_many_concurrent_clientv3_streams_are_served(server, probe_bin):
+    d = cmtest.run([probe_bin, "-endpoint", server.endpoint, "-mode", "concurrent", "-streams", "500",
+                    "-requests", "4", "-key", "mid"], timeout=120)
+    assert d.rc == 0, str(d)
+    print(f"500 x 4 concurrent Gets of 32 KiB: {d.out.strip()}")
+    assert d.out.strip().startswith("done")
+
+
+class SlowWatchReader:
+    """A raw HTTP/2 client (python h2) whose watch streams return flow-control credit slowly."""
+
+    PREFIX, PREFIX_END = b"cilium/state/ip/v1/", b"cilium/state/ip/v10"
+
+    def __init__(self, port: int):
+        import h2.config
+        import h2.connection
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True,
+                                                                                header_encoding="utf-8"))
+        self.conn.initiate_connection()
+        self.port = port
+        self.buffers: dict[int, bytes] = {}
+        self.events: dict[int, int] = {}
+        self.unacked: dict[int, int] = {}
+        self.trailers: dict[int, dict[str, str]] = {}
+        self.goaway: int | None = None
+
+    def request(self, path: str, message: bytes, end_stream: bool) -> int:
+        sid = self.conn.get_next_available_stream_id()
+        self.conn.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":path", path),
+                                     (":authority", f"127.0.0.1:{self.port}"), ("content-type", "application/grpc"),
+                                     ("te", "trailers")])
+        self.conn.send_data(sid, grpc_frame(message), end_stream=end_stream)
+        self.buffers[sid] = b""
+        self.events[sid] = 0
+        self.flush()
+        return sid
+
+    def watch(self) -> int:
+        req = rpc_pb2.WatchRequest(create_request=rpc_pb2.WatchCreateRequest(
+            key=self.PREFIX, range_end=self.PREFIX_END, start_revision=1))
+        return self.request("/etcdserverpb.Watch/Watch", req.SerializeToString(), end_stream=False)
+
+    def flush(self) -> None:
+        data = self.conn.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def pump(self, credit: int) -> None:
+        """Reads what arrived; returns up to `credit` octets of flow-control credit."""
+        import h2.events
+        self.sock.settimeout(0.02)
+        try:
+            data = self.sock.recv(1 << 16)
+        except (socket.timeout, TimeoutError):
+            data = None
+        if data == b"":
+            raise AssertionError("server closed the connection")
+        for ev in self.conn.receive_data(data) if data else []:
+            if isinstance(ev, h2.events.DataReceived):
+                self.unacked[ev.stream_id] = self.unacked.get(ev.stream_id, 0) + ev.flow_controlled_length
+                self.buffers[ev.stream_id] += ev.data
+                self._parse(ev.stream_id)
+            elif isinstance(ev, h2.events.TrailersReceived):
+                self.trailers[ev.stream_id] = dict(ev.headers)
+                if ev.stream_id not in self.watch_ids:
+                    self.range_answered_at = time.monotonic()
+            elif isinstance(ev, h2.events.ConnectionTerminated):
+                self.goaway = ev.error_code
+                raise AssertionError(f"GOAWAY {ev.error_code} {ev.additional_data!r}")
+        for sid in list(self.unacked):
+            n = min(self.unacked[sid], credit)
+            if n > 0 and sid in self.conn.streams:
+                self.conn.acknowledge_received_data(n, sid)
+            self.unacked[sid] -= n
+            credit -= n
+        self.flush()
+
+    def _parse(self, sid: int) -> None:
+        buf = self.buffers[sid]
+        while len(buf) >= 5:
+            length = int.from_bytes(buf[1:5], "big")
+            if len(buf) < 5 + length:
+                break
+            msg, buf = buf[5:5 + length], buf[5 + length:]
+            if sid in self.watch_ids:
+                resp = rpc_pb2.WatchResponse.FromString(msg)
+                self.events[sid] += len(resp.events)
+            else:
+                self.events[sid] += 1
+        self.buffers[sid] = buf
+
+    watch_ids: set[int] = set()
+    range_answered_at: float | None = None
+
+
+def test_slow_watch_reader_catches_up_without_being_cut_off():
+    n = CATCHUP_EVENTS
+    source = f"synthetic:nodes={n // 100 + 1},endpoints={n},identities=10,services=1,ipv6=0"
+    with cmtest.OurServer("catchup", data=None, access="read", initial_revision=1,
+                          extra_args=["--source", source]).start() as srv:
+        deadline = time.monotonic() + 120
+        count = 0
+        while time.monotonic() < deadline:
+            count = srv.get(SlowWatchReader.PREFIX, range_end=SlowWatchReader.PREFIX_END, count_only=True).count
+            if count >= n:
+                break
+            time.sleep(0.5)
+        assert count == n, f"synthetic load incomplete: {count}"
+        reader = SlowWatchReader(srv.port)
+        try:
+            a, b = reader.watch(), reader.watch()
+            reader.watch_ids = {a, b}
+            range_sid = None
+            start = time.monotonic()
+            while reader.events[a] < n or reader.events[b] < n:
+                assert time.monotonic() - start < 90, (reader.events, n)
+                reader.pump(64 * 1024)
+                time.sleep(0.02)
+                if range_sid is None and reader.events[a] + reader.events[b] > n // 2:
+                    # A unary call on the same connection while both watches are catching up.
+                    range_sid = reader.request("/etcdserverpb.KV/Range", rpc_pb2.RangeRequest(
+                        key=b"cilium/.heartbeat").SerializeToString(), end_stream=True)
+                    range_at = time.monotonic()
+                    range_events = reader.events[a] + reader.events[b]
+            elapsed = time.monotonic() - start
+            assert range_sid is not None
+            while range_sid not in reader.trailers and time.monotonic() - start < 95:
+                reader.pump(64 * 1024)
+            assert reader.trailers.get(range_sid, {}).get("grpc-status") == "0", reader.trailers
+            answered = reader.range_answered_at - start
+            print(f"two watches caught up {n} events each in {elapsed:.1f} s over a slow reader; a Range asked "
+                  f"at {range_at - start:.1f} s ({range_events} of {2 * n} events) was answered at {answered:.1f} s")
+            assert reader.events == {a: n, b: n, range_sid: 1}, reader.events
+            assert answered - (range_at - start) < 2.0, "the Range waited behind the catch-up"
+        finally:
+            reader.sock.close()

@@ -16,8 +16,9 @@ public struct ServerConfiguration: Sendable {
     public var socketBacklogPauseBytes = 4 * 1024 * 1024
     /// While this much is held for a peer (socket buffer plus HTTP/2 DATA waiting for its
     /// flow-control credit), its new requests wait, in order, instead of being served
-    /// (Connection+Backpressure.swift).
-    public var responseBacklogDeferBytes = 1024 * 1024
+    /// (Connection+Backpressure.swift). Above `connectionOutputHighWater`, so that watches
+    /// filling their share never hold requests back.
+    public var responseBacklogDeferBytes = 4 * 1024 * 1024
     /// Estimated memory of the requests waiting that way; beyond it the peer (asking without
     /// reading) is cut off with GOAWAY(ENHANCE_YOUR_CALM).
     public var maxDeferredRequestBytes = 4 * 1024 * 1024

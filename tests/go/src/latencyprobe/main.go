@@ -1,10 +1,13 @@
-// Command latencyprobe is the legitimate client beside a flood (tests/test_h2_floods.py): one
-// clientv3 connection issuing Get(-key) back to back for -duration, and, on a second stream of
-// the same connection, a watch on -key. One line per request on stdout:
+// Command latencyprobe is the legitimate client of tests/test_h2_floods.py.
 //
-//	<unix nanoseconds when the request started> <latency in microseconds>
+//	-mode probe       (beside a flood) one clientv3 connection issuing Get(-key) back to back for
+//	                  -duration, and a watch on -key on the same connection. One line per request:
+//	                  "<unix nanoseconds when it started> <latency in microseconds>", then
+//	                  "watch <events received>" and "done".
+//	-mode concurrent  -streams goroutines each issuing -requests Gets of -key at once on one
+//	                  connection (every response must carry the key); prints "done <seconds>".
 //
-// then "watch <events received>" and "done". Any error exits 1 with a message.
+// Any error exits 1 with a message.
 //
 // Built in GOPATH mode against Debian's golang-etcd-server-dev (etcd 3.4 clientv3).
 package main
@@ -15,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/clientv3"
@@ -24,6 +28,9 @@ var (
 	endpoint = flag.String("endpoint", "127.0.0.1:2379", "server address")
 	key      = flag.String("key", "probe", "key to read")
 	duration = flag.Duration("duration", 5*time.Second, "how long to probe")
+	mode     = flag.String("mode", "probe", "probe | concurrent")
+	streams  = flag.Int("streams", 500, "concurrent goroutines (mode concurrent)")
+	requests = flag.Int("requests", 4, "Gets per goroutine (mode concurrent)")
 )
 
 func fail(format string, args ...interface{}) {
@@ -43,6 +50,10 @@ func main() {
 		fail("connect: %v", err)
 	}
 	defer c.Close()
+	if *mode == "concurrent" {
+		concurrent(c)
+		return
+	}
 	out := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer out.Flush()
 
@@ -76,4 +87,35 @@ func main() {
 	}
 	stopWatch()
 	fmt.Fprintf(out, "watch %d\ndone\n", <-events)
+}
+
+func concurrent(c *clientv3.Client) {
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, *streams)
+	for g := 0; g < *streams; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < *requests; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				resp, err := c.Get(ctx, *key)
+				cancel()
+				if err != nil {
+					errs <- fmt.Errorf("goroutine %d get %d: %v", g, i, err)
+					return
+				}
+				if len(resp.Kvs) != 1 {
+					errs <- fmt.Errorf("goroutine %d get %d: %d keys", g, i, len(resp.Kvs))
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		fail("%v", err)
+	}
+	fmt.Printf("done %.3f\n", time.Since(start).Seconds())
 }
