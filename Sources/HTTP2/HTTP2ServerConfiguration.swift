@@ -32,9 +32,9 @@ public struct HTTP2ServerConfiguration: Sendable {
     public var controlFrameBurst: Int = 10_000
     /// ...and this many per second on average.
     public var controlFramesPerSecond: Int = 1_000
-    /// One control-frame token is earned per this many octets of DATA we emit (and one per
-    /// HEADERS frame we emit): a client returning flow-control credit for data it reads is never
-    /// short of budget.
+    /// One control-frame token is earned per this many octets of DATA we emit, on top of two per
+    /// DATA frame and one per HEADERS frame: a client returning flow-control credit and sending
+    /// BDP PINGs for the data it reads is never short of budget.
     public var controlFrameCreditBytes: Int = 1024
     /// Stream resets: RST_STREAM from the client and stream errors its frames cause (each makes
     /// us start and drop work — Rapid Reset, CVE-2023-44487). Burst...

@@ -33,13 +33,15 @@ extension HTTP2ServerConnection {
         }
     }
 
-    /// Response DATA emitted: every `controlFrameCreditBytes` octets earn a control-frame token.
+    /// One response DATA frame emitted: it earns two control-frame tokens (grpc-go's BDP
+    /// estimator may answer every DATA frame with a PING, as grpc-go's own server accepts any
+    /// number of PINGs between two frames of data; the second is for a WINDOW_UPDATE), plus one
+    /// per `controlFrameCreditBytes` octets.
     mutating func earnControlCredit(dataOctets: Int) {
         controlCreditOctets += dataOctets
         let tokens = controlCreditOctets / configuration.controlFrameCreditBytes
-        guard tokens > 0 else { return }
         controlCreditOctets -= tokens * configuration.controlFrameCreditBytes
-        controlBudget.give(tokens)
+        controlBudget.give(2 + tokens)
     }
 
     /// Control-frame tokens left (for metrics and tests).

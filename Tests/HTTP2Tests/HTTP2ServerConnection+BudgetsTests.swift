@@ -121,6 +121,28 @@ import Testing
         #expect(received == 4 << 20)
     }
 
+    @Test func aPingForEverySmallDataFrameIsPaidFor() throws {
+        // grpc-go's BDP estimator on a watch of small, spaced-out events: a PING after each DATA
+        // frame (the previous ACK is back before the next frame). No time passes in this test.
+        var h = try Harness(configuration: Self.small())
+        _ = h.send(h.client.headers(1))
+        h.connection.sendHeaders(streamID: 1, fields: [HeaderField(name: ":status", value: "200")], endStream: false)
+        for i in 0..<5000 {
+            h.connection.sendData(streamID: 1, bytes: [UInt8(i & 0xFF)], endStream: false)
+            _ = try h.output()
+            var reply = h.client.frame(.ping(ack: false, data: UInt64(i)))
+            if i % 50 == 49 {
+                reply += h.client.frame(.windowUpdate(streamID: 0, increment: 50))
+                reply += h.client.frame(.windowUpdate(streamID: 1, increment: 50))
+            }
+            let events = h.send(reply)
+            guard events.isEmpty else {
+                Issue.record("cut off after \(i) frames: \(events)")
+                return
+            }
+        }
+    }
+
     @Test func rapidResetIsCutOff() throws {
         var h = try Harness(configuration: Self.small())
         var streamID: UInt32 = 1
