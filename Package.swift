@@ -8,6 +8,7 @@ import PackageDescription
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
 //   I/O:      Sockets                                          (syscalls, Dispatch)
+//   client:   Sockets, TLS, HTTP2, HPACK, GRPCWire, EtcdProto, Yams → EtcdClient (etcd v3 client)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
 let swiftSettings: [SwiftSetting] = [
@@ -77,10 +78,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "EtcdClient",
+            dependencies: [
+                "Sockets", "TLS", "HTTP2", "HPACK", "GRPCWire", "EtcdProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "clustermesh-apiserver",
             dependencies: [
-                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient",
+                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient", "EtcdClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,6 +111,11 @@ let package = Package(
         ),
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "MVCC"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "Sockets", "HTTP1"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EtcdClientTests",
+            dependencies: ["EtcdClient", "Server", "EtcdAPI", "EtcdProto", "MVCC", "TLS", "Sockets", "GRPCWire"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
     ]
 )
