@@ -6,9 +6,10 @@ import GRPCWire
 public enum EtcdClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server's `grpc-status` / `grpc-message` (etcd's error table, `EtcdErrorText`).
     case server(GRPCStatus)
-    /// The response broke the gRPC/HTTP/2 rules; the status is what grpc-go would report
-    /// (e.g. Internal "server closed the stream without sending trailers", a reset stream).
-    case protocolViolation(GRPCStatus)
+    /// A status our transport synthesised the way grpc-go does: the response broke a
+    /// gRPC/HTTP/2 rule (Internal "server closed the stream without sending trailers", a
+    /// non-gRPC content-type, a message over the receive limit) or the server reset the stream.
+    case transport(GRPCStatus)
     /// No usable connection: resolve/connect/handshake failed, the connection was lost, or the
     /// keepalive ping went unanswered.
     case unavailable(String)
@@ -30,7 +31,7 @@ public enum EtcdClientError: Error, Sendable, Equatable, CustomStringConvertible
     /// The gRPC status a grpc-go client would report for this failure.
     public var status: GRPCStatus {
         switch self {
-        case .server(let status), .protocolViolation(let status): status
+        case .server(let status), .transport(let status): status
         case .unavailable(let message), .goAway(let message): GRPCStatus(.unavailable, message)
         case .deadlineExceeded(let message): GRPCStatus(.deadlineExceeded, message)
         case .tls(let message): GRPCStatus(.unavailable, message)
@@ -53,7 +54,7 @@ public enum EtcdClientError: Error, Sendable, Equatable, CustomStringConvertible
     public var isTransient: Bool {
         switch self {
         case .unavailable, .goAway, .tls: true
-        case .server(let status), .protocolViolation(let status): status.code == .unavailable
+        case .server(let status), .transport(let status): status.code == .unavailable
         default: false
         }
     }
@@ -61,7 +62,7 @@ public enum EtcdClientError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .server(let status): "etcd: \(status)"
-        case .protocolViolation(let status): "protocol violation: \(status)"
+        case .transport(let status): "transport: \(status)"
         case .unavailable(let message): "unavailable: \(message)"
         case .goAway(let message): "refused by GOAWAY: \(message)"
         case .deadlineExceeded(let message): "deadline exceeded: \(message)"
