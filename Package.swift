@@ -113,7 +113,10 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "Sockets", "HTTP1"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EtcdClientTests",
-            dependencies: ["EtcdClient", "Server", "EtcdAPI", "EtcdProto", "MVCC", "TLS", "Sockets", "GRPCWire", "HTTP2", "HPACK"],
+            dependencies: [
+                "EtcdClient", "Server", "EtcdAPI", "EtcdProto", "MVCC", "TLS", "Sockets", "GRPCWire", "HTTP2", "HPACK",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),

@@ -62,3 +62,13 @@ func bounded<T: Sendable>(_ seconds: Double = 20, _ body: @escaping @Sendable ()
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+/// The error a call fails with (nil when it succeeds).
+func failure<T>(_ body: () async throws(EtcdClientError) -> T) async -> EtcdClientError? {
+    do {
+        _ = try await body()
+        return nil
+    } catch {
+        return error
+    }
+}
