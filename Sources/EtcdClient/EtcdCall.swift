@@ -33,8 +33,11 @@ final class EtcdCall: @unchecked Sendable {
     var streamID: UInt32?
     var finished = false
     var deadlineWork: DispatchWorkItem?
+    /// Streaming calls: while true, received DATA is not returned as HTTP/2 credit (the
+    /// consumer is behind); `EtcdConnection.resumeCredit` returns what was held back.
+    var creditPaused = false
 
-    /// A decoded message and the number of DATA bytes it accounts for (for `consumed`).
+    /// A decoded message and its size on the wire (length prefix included).
     var onMessage: ([UInt8], Int) -> Void = { _, _ in }
     var onEnd: (Outcome) -> Void = { _ in }
     /// Asked first when the call was not processed: true means it was queued again (the

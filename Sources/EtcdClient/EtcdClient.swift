@@ -53,6 +53,13 @@ public final class EtcdClient: @unchecked Sendable {
         self.endpoints = configuration.shuffleEndpoints ? configuration.endpoints.shuffled() : configuration.endpoints
     }
 
+    deinit {
+        // Dropped without close(): end the connections on their queues (they outlive us there).
+        for connection in (active.map { [$0] } ?? []) + Array(draining.values) {
+            connection.queue.async { connection.close(.closed) }
+        }
+    }
+
     /// Ends every call and watch with `.closed` (watchers' `next()` returns nil) and closes the
     /// connections (GOAWAY first). Idempotent.
     public func close() {

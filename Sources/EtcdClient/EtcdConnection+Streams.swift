@@ -7,8 +7,6 @@ import HTTP2
 final class EtcdStream {
     let call: EtcdCall
     var reader: GRPCResponseReader
-    /// DATA bytes received and not yet attributed to a complete message (manual credit).
-    var unattributedBytes = 0
 
     init(call: EtcdCall, maxReceiveMessageSize: Int) {
         self.call = call
@@ -66,10 +64,10 @@ extension EtcdConnection {
         flush()
     }
 
-    /// The consumer of a streaming call processed `count` bytes: return that credit.
-    func consumed(_ count: Int, on streamID: UInt32) {
+    /// The consumer of a paused streaming call caught up: return all the credit held back.
+    func resumeCredit(on streamID: UInt32) {
         guard phase != .closed, streams[streamID] != nil else { return }
-        h2.releaseCredit(streamID: streamID, count: count)
+        h2.releaseCredit(streamID: streamID, count: h2.unreleasedBytes(streamID: streamID))
         flush()
     }
 
@@ -89,7 +87,11 @@ extension EtcdConnection {
             case .response(let id, let fields, let endStream):
                 deliver(id, fromServer: endStream) { $0.receiveHeaders(Self.grpcFields(fields), endStream: endStream) }
             case .data(let id, let bytes, let endStream):
-                streams[id]?.unattributedBytes += bytes.count
+                // Streaming calls use manual stream credit: returned at once unless the
+                // consumer paused it (then the stream window bounds what can arrive).
+                if let call = streams[id]?.call, call.streaming, !call.creditPaused {
+                    h2.releaseCredit(streamID: id, count: bytes.count)
+                }
                 deliver(id, fromServer: false) { $0.receiveData(bytes, endStream: endStream) }
             case .trailers(let id, let fields):
                 deliver(id, fromServer: true) { $0.receiveHeaders(Self.grpcFields(fields), endStream: true) }
@@ -120,9 +122,7 @@ extension EtcdConnection {
             case .headers:
                 break
             case .message(let message):
-                let bytes = stream.unattributedBytes
-                stream.unattributedBytes = 0
-                stream.call.onMessage(message, bytes)
+                stream.call.onMessage(message, message.count + GRPCMessageFramer.prefixLength)
             case .end(let status, _, let resetCode):
                 streams.removeValue(forKey: id)
                 if let resetCode { h2.resetStream(streamID: id, code: HTTP2ErrorCode(peerValue: resetCode)) }

@@ -90,6 +90,14 @@ final class EtcdConnection: @unchecked Sendable {
         self.h2 = HTTP2ClientConnection(configuration: configuration.http2)
     }
 
+    deinit {
+        // Only reached without `close()` when the client itself was dropped: the sources
+        // must still be cancelled properly (rule 2), or Dispatch aborts.
+        dialWork?.cancel()
+        keepaliveWork?.cancel()
+        teardownSocket()
+    }
+
     var isReady: Bool { phase == .ready && !goingAway && h2.acceptsNewStreams }
     var isClosed: Bool { phase == .closed }
     var activeCallCount: Int { streams.count }

@@ -14,7 +14,6 @@ extension EtcdWatchStream {
         let header = EtcdResponseHeader(response.header)
         if response.created {
             guard !pendingCreates.isEmpty else {
-                release(bytes)
                 return
             }
             let watcher = pendingCreates.removeFirst()
@@ -23,7 +22,6 @@ extension EtcdWatchStream {
         }
         if response.watchID == -1 {
             // A progress reply to WatchProgressRequest (3.5): for every watcher.
-            release(bytes)
             for watcher in watchers where watcher.watchID != nil {
                 watcher.nextRevision = max(watcher.nextRevision, header.revision + 1)
                 watcher.deliver(.progress(header), bytes: 0, generation: generation)
@@ -32,7 +30,6 @@ extension EtcdWatchStream {
         }
         guard let watcher = byID[response.watchID] else {
             // clientv3 cancels watches it does not know (e.g. cancelled locally).
-            release(bytes)
             if !response.canceled { sendCancel(response.watchID) }
             return
         }
@@ -56,7 +53,6 @@ extension EtcdWatchStream {
     private func created(_ watcher: EtcdWatcher, _ response: Etcdserverpb_WatchResponse, _ header: EtcdResponseHeader,
                          bytes: Int) {
         if watcher.isEnded || watcher.cancelRequested {
-            release(bytes)
             if response.watchID != -1 && !response.canceled { sendCancel(response.watchID) }
             closeIfIdle()
             return
@@ -70,7 +66,6 @@ extension EtcdWatchStream {
             watcher.finish(.finished)
             return
         }
-        release(bytes)
         watcher.watchID = response.watchID
         byID[response.watchID] = watcher
         if watcher.createdHeader == nil {
@@ -89,11 +84,7 @@ extension EtcdWatchStream {
 
     private func enqueue(_ update: EtcdWatchUpdate, to watcher: EtcdWatcher, bytes: Int) {
         bufferedBytes += bytes
-        if bufferedBytes <= client.configuration.watchBufferLimitBytes {
-            release(bytes)
-        } else {
-            withheldCredit += bytes
-        }
+        if bufferedBytes > client.configuration.watchBufferLimitBytes, let call { call.creditPaused = true }
         watcher.deliver(update, bytes: bytes, generation: generation)
     }
 

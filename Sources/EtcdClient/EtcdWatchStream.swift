@@ -14,12 +14,12 @@ import GRPCWire
 /// `.canceled(compactRevision:)`, i.e. `EtcdClientError.compacted`. Other errors (and
 /// `etcdserver: no leader`, and a stream the server ends with OK) end every watcher with it.
 ///
-/// Backpressure: decoded responses wait in their watcher's buffer. While more than
-/// `watchBufferLimitBytes` are buffered on the stream, the bytes of newly received responses
-/// are not returned as HTTP/2 credit; once consumers bring it under half, the withheld credit
-/// is returned. So a consumer that does not pull stops the server after one stream window:
-/// at most limit + `http2.initialStreamWindowSize` + one message are held per stream (the
-/// other watchers of the stream stall too: they share its window).
+/// Backpressure: decoded responses wait in their watcher's buffer. Once more than
+/// `watchBufferLimitBytes` are buffered on the stream, received DATA is no longer returned as
+/// HTTP/2 stream credit; when consumers bring it under half, the held-back credit is returned.
+/// So a consumer that does not pull stops the server after one stream window: at most
+/// limit + `http2.initialStreamWindowSize` + one message are held per stream (the other
+/// watchers of the stream stall too: they share its window).
 ///
 /// State is owned by the client's queue.
 public final class EtcdWatchStream: @unchecked Sendable {
@@ -38,7 +38,6 @@ public final class EtcdWatchStream: @unchecked Sendable {
     /// Ids we already sent a cancel for (unknown or cancelled watches).
     var cancelledIDs: Set<Int64> = []
     var bufferedBytes = 0
-    var withheldCredit = 0
     var consecutiveFailures = 0
     /// Incremented per gRPC stream: buffered updates of an earlier stream hold no credit of
     /// the current one.
@@ -135,7 +134,6 @@ public final class EtcdWatchStream: @unchecked Sendable {
         let call = EtcdCall(path: Self.path, metadata: metadata, streaming: true, deadline: nil)
         self.call = call
         generation += 1
-        withheldCredit = 0
         byID.removeAll()
         pendingCreates.removeAll()
         cancelledIDs.removeAll()
@@ -194,15 +192,9 @@ public final class EtcdWatchStream: @unchecked Sendable {
     func consumed(_ bytes: Int, generation: Int) {
         guard bytes > 0 else { return }
         bufferedBytes = max(0, bufferedBytes - bytes)
-        guard generation == self.generation else { return }
-        if withheldCredit > 0, bufferedBytes <= client.configuration.watchBufferLimitBytes / 2 {
-            release(withheldCredit)
-            withheldCredit = 0
-        }
-    }
-
-    func release(_ bytes: Int) {
-        guard bytes > 0, let call, let connection = call.connection, let id = call.streamID else { return }
-        connection.consumed(bytes, on: id)
+        guard generation == self.generation, let call, call.creditPaused,
+              bufferedBytes <= client.configuration.watchBufferLimitBytes / 2 else { return }
+        call.creditPaused = false
+        if let connection = call.connection, let id = call.streamID { connection.resumeCredit(on: id) }
     }
 }
