@@ -7,6 +7,8 @@ extension EtcdClient {
     public func range(_ request: EtcdRangeRequest, timeout: Duration? = nil) async throws(EtcdClientError) -> EtcdRangeResponse {
         let bytes = try await unary("/etcdserverpb.KV/Range", Self.encode(request.proto), timeout: timeout)
         let response: Etcdserverpb_RangeResponse = try Self.decode(bytes)
+        // Cilium's interceptor refuses replies without a header (ErrEtcdInvalidResponse).
+        guard response.hasHeader else { throw .invalidResponse("etcdserverpb.RangeResponse without header") }
         return EtcdRangeResponse(response)
     }
 
@@ -24,6 +26,7 @@ extension EtcdClient {
         let bytes = try await unary("/etcdserverpb.Maintenance/Status", Self.encode(Etcdserverpb_StatusRequest()),
                                     timeout: timeout)
         let response: Etcdserverpb_StatusResponse = try Self.decode(bytes)
+        guard response.hasHeader else { throw .invalidResponse("etcdserverpb.StatusResponse without header") }
         return EtcdStatus(response)
     }
 

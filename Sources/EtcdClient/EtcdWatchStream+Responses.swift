@@ -6,9 +6,10 @@ extension EtcdWatchStream {
     /// Routes one WatchResponse (clientv3 `watchGrpcStream.run` / `serveSubstream` rules).
     func received(_ message: [UInt8], bytes: Int) {
         consecutiveFailures = 0
-        guard let response = try? Etcdserverpb_WatchResponse(serializedBytes: message) else {
-            // Ending the call reports back through `streamEnded`.
-            if let call { client.end(call, with: .invalidResponse("etcdserverpb.WatchResponse does not decode")) }
+        guard let response = try? Etcdserverpb_WatchResponse(serializedBytes: message), response.hasHeader else {
+            // Ending the call reports back through `streamEnded` (Cilium's interceptor refuses a
+            // reply without header too).
+            if let call { client.end(call, with: .invalidResponse("etcdserverpb.WatchResponse without header or undecodable")) }
             return
         }
         let header = EtcdResponseHeader(response.header)

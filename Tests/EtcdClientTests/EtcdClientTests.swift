@@ -175,6 +175,17 @@ import Testing
         }
     }
 
+    @Test func responsesWithoutHeaderAreInvalid() async throws {
+        let server = try SilentHTTP2Server(goAwayAfterRequests: 1, includeHeader: false)
+        defer { server.stop() }
+        let client = EtcdClient(configuration: EtcdClientConfiguration(endpoints: [server.endpoint]))
+        defer { client.close() }
+        try await bounded {
+            let error = await failure({ () async throws(EtcdClientError) in try await client.status() })
+            #expect(error == .invalidResponse("etcdserverpb.StatusResponse without header"))
+        }
+    }
+
     @Test func keepaliveDetectsADeadPeer() async throws {
         let server = try SilentHTTP2Server(answerPings: false)
         defer { server.stop() }

@@ -18,6 +18,7 @@ import Glibc
 /// - `goAwayAfterRequests: n`: on each connection the first `n` requests get a Status
 ///   response (version "fake"), then a GOAWAY whose last-stream-id is the n-th request's.
 /// - `acceptOnly`: no HTTP/2 at all (used to reserve a port, then `stop()`).
+/// - `includeHeader: false`: the Status response has no ResponseHeader.
 final class SilentHTTP2Server: @unchecked Sendable {
     struct Snapshot: Sendable {
         var connections = 0
@@ -31,11 +32,14 @@ final class SilentHTTP2Server: @unchecked Sendable {
     let answerPings: Bool
     let goAwayAfterRequests: Int?
     let acceptOnly: Bool
+    let includeHeader: Bool
     private let state = Mutex(Snapshot())
     // Owned by `queue`:
     private var connections: [ObjectIdentifier: FakeConnection] = [:]
 
-    init(answerPings: Bool = true, goAwayAfterRequests: Int? = nil, acceptOnly: Bool = false) throws {
+    init(answerPings: Bool = true, goAwayAfterRequests: Int? = nil, acceptOnly: Bool = false,
+         includeHeader: Bool = true) throws {
+        self.includeHeader = includeHeader
         self.answerPings = answerPings
         self.goAwayAfterRequests = goAwayAfterRequests
         self.acceptOnly = acceptOnly
@@ -167,6 +171,7 @@ final class SilentHTTP2Server: @unchecked Sendable {
         private func respond(_ id: UInt32) {
             var status = Etcdserverpb_StatusResponse()
             status.version = "fake"
+            if server.includeHeader { status.header.clusterID = 0xFA }
             let payload: [UInt8] = (try? status.serializedBytes()) ?? []
             h2.sendHeaders(streamID: id, fields: [HeaderField(name: ":status", value: "200"),
                                                   HeaderField(name: "content-type", value: "application/grpc")],
