@@ -31,9 +31,8 @@ extension EtcdClient {
         waiting.append(call)
         if let connection = active, connection.isReady {
             startWaitingCalls()
-        } else {
-            ensureConnection()
         }
+        ensureConnection()
     }
 
     /// A call the server never processed goes back to the queue, a bounded number of times.

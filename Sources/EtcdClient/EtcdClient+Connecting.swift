@@ -5,6 +5,11 @@ extension EtcdClient: EtcdConnectionOwner {
     /// Opens a connection when calls wait and none is being made or backed off.
     func ensureConnection() {
         dispatchPrecondition(condition: .onQueue(queue))
+        // A ready connection that takes no new streams (ids used up) is drained like GOAWAY.
+        if let current = active, current.phase == .ready, !current.isReady {
+            active = nil
+            draining[ObjectIdentifier(current)] = current
+        }
         guard !closed, active == nil, reconnectWork == nil, !waiting.isEmpty else { return }
         let endpoint = endpoints[nextEndpointIndex % endpoints.count]
         let tlsContext: TLSClientContext?
@@ -73,6 +78,11 @@ extension EtcdClient: EtcdConnectionOwner {
         }
         waiting.removeFirst(index)
         waiting.removeAll { $0.finished }
+    }
+
+    func connectionHasRoom(_ connection: EtcdConnection) {
+        guard connection === active, !waiting.isEmpty else { return }
+        startWaitingCalls()
     }
 
     func connectionGoingAway(_ connection: EtcdConnection) {

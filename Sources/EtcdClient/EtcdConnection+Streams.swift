@@ -74,6 +74,10 @@ extension EtcdConnection {
     // MARK: HTTP/2 events
 
     func handle(_ events: [HTTP2ClientEvent]) {
+        let before = streams.count
+        defer {
+            if phase == .ready, streams.count < before { owner?.connectionHasRoom(self) }
+        }
         for event in events {
             guard phase != .closed else { return }
             switch event {

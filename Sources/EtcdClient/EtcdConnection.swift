@@ -12,6 +12,8 @@ protocol EtcdConnectionOwner: AnyObject {
     func connectionReady(_ connection: EtcdConnection)
     /// GOAWAY received: no new calls here; the running ones may finish.
     func connectionGoingAway(_ connection: EtcdConnection)
+    /// Calls ended here: calls waiting for room may start.
+    func connectionHasRoom(_ connection: EtcdConnection)
     /// The connection is gone; its calls were ended before this is called.
     func connectionClosed(_ connection: EtcdConnection, error: EtcdClientError?, wasReady: Bool)
 }

@@ -1,6 +1,8 @@
 import EtcdAPI
 @testable import EtcdClient
 import GRPCWire
+import Server
+import Sockets
 import Testing
 
 /// The client against our own server running in-process on 127.0.0.1.
@@ -31,6 +33,38 @@ import Testing
         let snapshot = await client.snapshot()
         #expect(snapshot.connectedEndpoint == etcd.endpoint)
         #expect(snapshot.failedAttempts == 0)
+    }
+
+    @Test func ipv6LiteralsAndDNSNames() async throws {
+        let etcd = try InProcessEtcd()
+        defer { etcd.stop() }
+        let v6 = APIServer(api: etcd.server.api)
+        let v6Address = try v6.start(listen: SocketAddress(host: "::1", port: 0))
+        defer { v6.stop() }
+        etcd.put("k", "v")
+        try await bounded {
+            // "localhost" goes through getaddrinfo (on the resolver queue); whichever of ::1 and
+            // 127.0.0.1 comes first, the 127.0.0.1 listener is reached (a refused address is
+            // followed by the next one).
+            for endpoint in ["localhost:\(etcd.address.port)", "[::1]:\(v6Address.port)", "http://[::1]:\(v6Address.port)"] {
+                var configuration = EtcdClientConfiguration(endpoints: [EtcdEndpoint(parsing: endpoint)!])
+                configuration.defaultCallTimeout = .seconds(5)
+                let client = EtcdClient(configuration: configuration)
+                defer { client.close() }
+                let response = try await client.range(key: bytes("k"))
+                #expect(response.kvs.map { text($0.value) } == ["v"], "\(endpoint)")
+            }
+            var configuration = EtcdClientConfiguration(endpoints: [EtcdEndpoint(host: "name.invalid", port: 1)])
+            configuration.waitForReady = false
+            let client = EtcdClient(configuration: configuration)
+            defer { client.close() }
+            let error = await failure({ () async throws(EtcdClientError) in try await client.status() })
+            guard case .unavailable(let message)? = error else {
+                Issue.record("unexpected \(String(describing: error))")
+                return
+            }
+            #expect(message.hasPrefix("resolve name.invalid"))
+        }
     }
 
     @Test func serverErrorsKeepEtcdCodeAndText() async throws {
