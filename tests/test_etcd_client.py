@@ -489,6 +489,20 @@ def test_mtls_with_a_cilium_config_file(kind: str, pki: PKI, tmp_path: Path) -> 
         assert out[-1]["count"] == 300 and out[-1]["pages"] == 2
         d = kvstore("status", "--config", str(cfg))
         assert d.rc == 0 and lines(d.out)[0]["endpoint"] == f"https://127.0.0.1:{port}", str(d)
+        # A watch over mTLS replays from a revision (the seeding Txns: 100 events a revision,
+        # in operation order).
+        first = min(o["mod_revision"] for o in out if o["type"] == "kv")
+        d = kvstore("watch", "--prefix", PREFIX, "--rev", str(first), "--max-events", "3", "--config", str(cfg))
+        assert d.rc == 0, str(d)
+        puts = [o for o in lines(d.out) if o["type"] == "put"]
+        assert [o["key"] for o in puts[:3]] == [f"{PREFIX}tls-{i}" for i in range(3)]
+        assert puts[0]["mod_revision"] == first
+        assert [o["mod_revision"] for o in puts] == sorted(o["mod_revision"] for o in puts)
+        # The name checked against the certificate can be overridden (SNI + verification).
+        d = kvstore("get", "x", "--config", str(cfg), "--tls-server-name", "clustermesh-apiserver.cilium.io")
+        assert d.rc == 0, str(d)
+        d = kvstore("get", "x", "--config", str(cfg), "--tls-server-name", "wrong.example.org", "--timeout", "2")
+        assert d.rc == 1 and "certificate verify failed" in lines(d.out)[0]["message"], str(d)
         # A CA that did not sign the server certificate: a TLS error, not a hang.
         bad = write_config(tmp_path / "bad", f"https://127.0.0.1:{port}",
                            Identity(pki.base / "other" / "ca.crt", ident.cert, ident.key))
