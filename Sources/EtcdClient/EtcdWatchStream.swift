@@ -51,7 +51,8 @@ public final class EtcdWatchStream: @unchecked Sendable {
 
     /// Creates a watch and waits for the server's `created` answer. A create the server
     /// rejects (e.g. an empty range) still returns a watcher, whose first update is the
-    /// `.canceled` with the server's reason.
+    /// `.canceled` with the server's reason. Throws `.closed` once the stream (or the client)
+    /// was closed, and the stream's error once it failed for good.
     public func watch(_ request: EtcdWatchRequest) async throws(EtcdClientError) -> EtcdWatcher {
         let watcher = EtcdWatcher(request: request, stream: self)
         let result: Result<Void, EtcdClientError> = await withTaskCancellationHandler {
@@ -94,7 +95,11 @@ public final class EtcdWatchStream: @unchecked Sendable {
 
     func add(_ watcher: EtcdWatcher) {
         if let end {
-            watcher.finish(end)
+            // A closed stream takes no new watches.
+            switch end {
+            case .finished: watcher.finish(.failed(.closed))
+            case .failed: watcher.finish(end)
+            }
             return
         }
         watchers.append(watcher)

@@ -117,6 +117,23 @@ import Testing
         }
     }
 
+    @Test func aRejectedCreateIsACanceledWatcher() async throws {
+        let etcd = try InProcessEtcd()
+        defer { etcd.stop() }
+        let client = etcd.client()
+        defer { client.close() }
+        try await bounded {
+            // range_end below key: etcd answers created+canceled "mvcc: watcher range is empty".
+            let watcher = try await client.watchStream().watch(EtcdWatchRequest(key: bytes("b"), rangeEnd: bytes("a")))
+            guard case .canceled(_, 0, let reason)? = try await watcher.next() else {
+                Issue.record("expected a cancel")
+                return
+            }
+            #expect(reason == "mvcc: watcher range is empty")
+            #expect(try await watcher.next() == nil)
+        }
+    }
+
     @Test func cancelStopsOneWatchAndProgressReachesTheOthers() async throws {
         let etcd = try InProcessEtcd()
         defer { etcd.stop() }
@@ -140,6 +157,8 @@ import Testing
             #expect(header.revision == revision)
             stream.close()
             #expect(try await b.next() == nil)
+            let late = await failure({ () async throws(EtcdClientError) in try await stream.watch(EtcdWatchRequest(key: bytes("c"))) })
+            #expect(late == .closed)
         }
     }
 
