@@ -209,6 +209,27 @@ import Testing
         }
     }
 
+    @Test func callsInFlightFinishOnADrainingConnection() async throws {
+        let server = try SilentHTTP2Server(goAwayAfterRequests: 1, answerAfterGoAway: true)
+        defer { server.stop() }
+        var configuration = EtcdClientConfiguration(endpoints: [server.endpoint])
+        configuration.defaultCallTimeout = .seconds(10)
+        let client = EtcdClient(configuration: configuration)
+        defer { client.close() }
+        try await bounded {
+            let first = Task { try await client.status() }
+            try await server.waitFor { $0.requestHeaders[1] != nil }
+            try await Task.sleep(for: .milliseconds(50))  // the GOAWAY is in; the answer is not
+            let draining = await client.snapshot()
+            #expect(draining.drainingConnections == 1)
+            // A new call goes to a new connection (where it is the first request, answered late too).
+            let second = try await client.status()
+            #expect(second.version == "fake")
+            #expect(try await first.value.version == "fake")
+            #expect(server.snapshot().connections == 2)
+        }
+    }
+
     @Test func responsesWithoutHeaderAreInvalid() async throws {
         let server = try SilentHTTP2Server(goAwayAfterRequests: 1, includeHeader: false)
         defer { server.stop() }

@@ -19,6 +19,7 @@ import Glibc
 ///   response (version "fake"), then a GOAWAY whose last-stream-id is the n-th request's.
 /// - `acceptOnly`: no HTTP/2 at all (used to reserve a port, then `stop()`).
 /// - `includeHeader: false`: the Status response has no ResponseHeader.
+/// State of each FakeConnection is owned by `queue` (hence `@unchecked Sendable`).
 final class SilentHTTP2Server: @unchecked Sendable {
     struct Snapshot: Sendable {
         var connections = 0
@@ -33,13 +34,17 @@ final class SilentHTTP2Server: @unchecked Sendable {
     let goAwayAfterRequests: Int?
     let acceptOnly: Bool
     let includeHeader: Bool
+    /// With `goAwayAfterRequests`: send the GOAWAY first and the answers 200 ms later, so they
+    /// finish on a connection that is already draining.
+    let answerAfterGoAway: Bool
     private let state = Mutex(Snapshot())
     // Owned by `queue`:
     private var connections: [ObjectIdentifier: FakeConnection] = [:]
 
     init(answerPings: Bool = true, goAwayAfterRequests: Int? = nil, acceptOnly: Bool = false,
-         includeHeader: Bool = true) throws {
+         includeHeader: Bool = true, answerAfterGoAway: Bool = false) throws {
         self.includeHeader = includeHeader
+        self.answerAfterGoAway = answerAfterGoAway
         self.answerPings = answerPings
         self.goAwayAfterRequests = goAwayAfterRequests
         self.acceptOnly = acceptOnly
@@ -83,7 +88,7 @@ final class SilentHTTP2Server: @unchecked Sendable {
         connection.start()
     }
 
-    final class FakeConnection {
+    final class FakeConnection: @unchecked Sendable {
         let socket: Socket
         unowned let server: SilentHTTP2Server
         var h2 = HTTP2ServerConnection()
@@ -127,6 +132,7 @@ final class SilentHTTP2Server: @unchecked Sendable {
             inspect(bytes)
             let events = h2.receive(bytes)
             var goAwayAt: UInt32?
+            var answers: [UInt32] = []
             for event in events {
                 switch event {
                 case .headers(let id, let fields, _) where !fields.filter({ $0.name == ":path" }).isEmpty:
@@ -135,7 +141,7 @@ final class SilentHTTP2Server: @unchecked Sendable {
                     for field in fields { map[field.name] = field.value }
                     server.record { $0.requestHeaders[id] = map }
                     if let limit = server.goAwayAfterRequests, requests <= limit {
-                        respond(id)
+                        answers.append(id)
                         if requests == limit { goAwayAt = id }
                     }
                     if !server.answerPings { muted = true }
@@ -143,6 +149,19 @@ final class SilentHTTP2Server: @unchecked Sendable {
                     break
                 }
             }
+            if server.answerAfterGoAway, let goAwayAt {
+                var output = h2.takeOutput()
+                FrameEncoder.goAway(lastStreamID: goAwayAt, errorCode: 0, debugData: Array("test".utf8), into: &output)
+                write(output)
+                let late = answers
+                server.queue.asyncAfter(deadline: .now() + .milliseconds(200)) { [weak self] in
+                    guard let self, !self.closed else { return }
+                    for id in late { self.respond(id) }
+                    self.write(self.h2.takeOutput())
+                }
+                return
+            }
+            for id in answers { respond(id) }
             var output = h2.takeOutput()
             if let goAwayAt {
                 FrameEncoder.goAway(lastStreamID: goAwayAt, errorCode: 0, debugData: Array("test".utf8), into: &output)
