@@ -9,6 +9,7 @@ import PackageDescription
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
 //   mesh:     MVCC, MeshProto (generated ClusterEndpointSlice), CZstd → Mesh
 //   I/O:      Sockets                                          (syscalls, Dispatch)
+//   client:   Sockets, TLS, HTTP2, HPACK, GRPCWire, EtcdProto, Yams → EtcdClient (etcd v3 client)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
 let swiftSettings: [SwiftSetting] = [
@@ -92,10 +93,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "EtcdClient",
+            dependencies: [
+                "Sockets", "TLS", "HTTP2", "HPACK", "GRPCWire", "EtcdProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "clustermesh-apiserver",
             dependencies: [
-                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient",
+                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient", "EtcdClient", "GRPCWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +126,14 @@ let package = Package(
         ),
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "MVCC"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "Sockets", "HTTP1"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EtcdClientTests",
+            dependencies: [
+                "EtcdClient", "Server", "EtcdAPI", "EtcdProto", "MVCC", "TLS", "Sockets", "GRPCWire", "HTTP2", "HPACK",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
     ]
 )
