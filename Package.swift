@@ -7,6 +7,7 @@ import PackageDescription
 //   API:      EtcdProto, MVCC, GRPCWire → EtcdAPI              (never touches a socket)
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
+//   mesh:     Mesh, MVCC, TLS (SHA-256 only) → KVStoreMesh    (remote clusters → cache; no sockets)
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
@@ -61,6 +62,7 @@ let package = Package(
         ),
         .target(name: "Sockets", swiftSettings: swiftSettings),
         .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
+        .target(name: "KVStoreMesh", dependencies: ["Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
         .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
         .target(
             name: "MeshSources",
@@ -80,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "clustermesh-apiserver",
             dependencies: [
-                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient",
+                "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient", "KVStoreMesh",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,5 +103,6 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "MVCC"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "Sockets", "HTTP1"], swiftSettings: swiftSettings),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
+        .testTarget(name: "KVStoreMeshTests", dependencies: ["KVStoreMesh", "Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
     ]
 )
