@@ -13,16 +13,20 @@ public struct ClusterConfigValue: Sendable, Equatable {
     /// `*bool,omitempty` (1.17+): nil omits the field. When non-nil the serviceexports canary
     /// must be written or 1.17+ KVStoreMesh never becomes ready.
     public var serviceExportsEnabled: Bool?
+    /// `endpointSlicesExportMode,omitempty` (main / 1.20+: "", "services-and-endpointslices",
+    /// "endpointslices-only"); KVStoreMesh copies a remote's value through.
+    public var endpointSlicesExportMode: String
 
     public init(
         id: UInt32, syncedCanaries: Bool = true, cached: Bool = false, maxConnectedClusters: UInt32 = 255,
-        serviceExportsEnabled: Bool? = false
+        serviceExportsEnabled: Bool? = false, endpointSlicesExportMode: String = ""
     ) {
         self.id = id
         self.syncedCanaries = syncedCanaries
         self.cached = cached
         self.maxConnectedClusters = maxConnectedClusters
         self.serviceExportsEnabled = serviceExportsEnabled
+        self.endpointSlicesExportMode = endpointSlicesExportMode
     }
 
     public var json: GoJSON {
@@ -34,6 +38,9 @@ public struct ClusterConfigValue: Sendable, Equatable {
         }
         if let serviceExportsEnabled {
             capabilities.append(GoJSONField("serviceExportsEnabled", .bool(serviceExportsEnabled)))
+        }
+        if !endpointSlicesExportMode.isEmpty {
+            capabilities.append(GoJSONField("endpointSlicesExportMode", .string(endpointSlicesExportMode)))
         }
         var fields: [GoJSONField] = []
         if id != 0 { fields.append(GoJSONField("id", .uint(UInt64(id)))) }

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 
 /// SHA-256 (FIPS 180-4) through OpenSSL's one-shot `EVP_Digest`; the only hashing other modules
 /// need (KVStoreMesh compares remote config files by digest, as Cilium's config watcher does).

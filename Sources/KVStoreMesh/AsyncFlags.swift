@@ -1,0 +1,154 @@
+import Synchronization
+
+/// Flags that tasks can wait for: `open(key)` wakes every waiter of `key` and lets later waits
+/// return at once. A waiting task that is cancelled returns too (callers check cancellation).
+final class AsyncFlags<Key: Hashable & Sendable>: Sendable {
+    private enum Waiter {
+        case pending
+        case waiting(Key, CheckedContinuation<Void, Never>)
+        case cancelled
+    }
+
+    private struct State {
+        var opened: Set<Key> = []
+        var waiters: [Int: Waiter] = [:]
+        var nextID = 0
+    }
+
+    /// Guards the opened keys and the waiters; taken alone, never across a suspension.
+    private let state = Mutex(State())
+
+    init() {}
+
+    func isOpen(_ key: Key) -> Bool { state.withLock { $0.opened.contains(key) } }
+
+    func open(_ key: Key) {
+        let wake = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            guard s.opened.insert(key).inserted else { return [] }
+            var out: [CheckedContinuation<Void, Never>] = []
+            for (id, w) in s.waiters {
+                if case .waiting(let k, let c) = w, k == key {
+                    out.append(c)
+                    s.waiters.removeValue(forKey: id)
+                }
+            }
+            return out
+        }
+        for c in wake { c.resume() }
+    }
+
+    /// Returns once `key` is open or the task is cancelled.
+    func wait(_ key: Key) async {
+        let id = state.withLock { s -> Int in
+            s.nextID += 1
+            s.waiters[s.nextID] = .pending
+            return s.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.opened.contains(key) { return true }
+                    if case .cancelled? = s.waiters[id] { return true }
+                    s.waiters[id] = .waiting(key, c)
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                switch s.waiters[id] {
+                case .waiting(_, let c)?:
+                    s.waiters.removeValue(forKey: id)
+                    return c
+                case .pending?:
+                    s.waiters[id] = .cancelled
+                    return nil
+                default:
+                    return nil
+                }
+            }
+            c?.resume()
+        }
+        _ = state.withLock { $0.waiters.removeValue(forKey: id) }
+    }
+}
+
+/// The first of several racing completions wins; later ones are dropped.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private enum Slot {
+        case empty
+        case waiting(CheckedContinuation<T, Never>)
+        case resolved(T)
+        case done
+    }
+
+    /// Guards the slot; taken alone.
+    private let slot = Mutex(Slot.empty)
+
+    init() {}
+
+    func resolve(_ value: T) {
+        let c = slot.withLock { s -> CheckedContinuation<T, Never>? in
+            switch s {
+            case .empty:
+                s = .resolved(value)
+                return nil
+            case .waiting(let c):
+                s = .done
+                return c
+            case .resolved, .done:
+                return nil
+            }
+        }
+        c?.resume(returning: value)
+    }
+
+    func value() async -> T {
+        await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
+            let ready = slot.withLock { s -> T? in
+                if case .resolved(let v) = s {
+                    s = .done
+                    return v
+                }
+                s = .waiting(c)
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+}
+
+enum Deadline {
+    /// Runs `operation` with a deadline without ever waiting for it once the deadline passed or
+    /// the calling task was cancelled (a remote that ignores cancellation cannot hold us): the
+    /// operation runs in its own task, which is cancelled and left behind.
+    static func run<T: Sendable>(
+        clock: any MeshClock, seconds: Double?,
+        _ operation: @escaping @Sendable () async throws(RemoteClientError) -> T
+    ) async throws(RemoteClientError) -> T {
+        let once = ResumeOnce<Result<T, RemoteClientError>>()
+        let work = Task {
+            do throws(RemoteClientError) {
+                once.resolve(.success(try await operation()))
+            } catch {
+                once.resolve(.failure(error))
+            }
+        }
+        let timer: Task<Void, Never>? = seconds.map { s in
+            Task {
+                do throws(CancellationError) {
+                    try await clock.sleep(for: s)
+                    once.resolve(.failure(.deadlineExceeded))
+                } catch {}
+            }
+        }
+        let result = await withTaskCancellationHandler {
+            await once.value()
+        } onCancel: {
+            once.resolve(.failure(.closed))
+        }
+        work.cancel()
+        timer?.cancel()
+        return try result.get()
+    }
+}
