@@ -17,6 +17,8 @@ final class FakeRemote: Sendable {
         /// Events delivered once, as one extra response, by the next watch `next()` call:
         /// what a misbehaving server could send outside the watched range.
         var rogueEvents: [RemoteEvent] = []
+        /// Only the watch of this key gets them.
+        var rogueTarget: [UInt8] = []
     }
 
     let name: String
@@ -42,7 +44,12 @@ final class FakeRemote: Sendable {
     var rangeCalls: Int { knobs.withLock { $0.ranges } }
     /// Makes every open watch stream end without error.
     func endStreams() { knobs.withLock { $0.endStreamsGeneration += 1 } }
-    func injectRogue(_ events: [RemoteEvent]) { knobs.withLock { $0.rogueEvents += events } }
+    func injectRogue(_ events: [RemoteEvent], toWatchOf prefix: String) {
+        knobs.withLock {
+            $0.rogueEvents += events
+            $0.rogueTarget = Array(prefix.utf8)
+        }
+    }
     var watchCalls: Int { knobs.withLock { $0.watches } }
 
     func put(_ key: String, _ value: [UInt8]) { _ = try? store.put(key: Array(key.utf8), value: value) }
@@ -128,11 +135,13 @@ final class StoreBackedWatch: RemoteWatch {
     let stream: WatchStream
     let created: Result<(watchID: Int64, revision: Int64), WatchCreateError>
     let generation: Int
+    let key: [UInt8]
     private let cancelled = Mutex(false)
 
     init(client: StoreBackedRemoteClient, key: [UInt8], rangeEnd: [UInt8], startRevision: Int64) {
         self.client = client
         generation = client.remote.knobs.withLock { $0.endStreamsGeneration }
+        self.key = key
         stream = client.remote.store.makeWatchStream(onPending: {})
         created = stream.watch(WatchCreateRequest(key: key, end: rangeEnd, startRevision: startRevision))
         client.remote.store.syncWatchers()
@@ -146,6 +155,7 @@ final class StoreBackedWatch: RemoteWatch {
             if cancelled.withLock({ $0 }) { return nil }
             try await remote.gate(client)
             let (ended, rogue) = remote.knobs.withLock { k -> (Bool, [RemoteEvent]) in
+                guard k.rogueTarget == key else { return (k.endStreamsGeneration > generation, []) }
                 defer { k.rogueEvents = [] }
                 return (k.endStreamsGeneration > generation, k.rogueEvents)
             }
