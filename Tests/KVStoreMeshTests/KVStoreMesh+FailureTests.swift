@@ -177,7 +177,7 @@ import Testing
         let east = h.remote("east", id: 7)
         east.delete("cilium/cluster-config/east")
         await h.start(["east"])
-        #expect(await eventually { h.status("east")?.connected == true })
+        #expect(await eventually { h.status("east")?.connected == true && h.status("east")?.config?.required == true })
         #expect(h.status("east")?.config?.retrieved == false)
         #expect(h.cache("east").isEmpty)
         #expect(await advance(h.clock, upTo: 200, step: 5) { (h.status("east")?.failures ?? 0) >= 1 })
