@@ -137,12 +137,15 @@ final class StoreBackedWatch: RemoteWatch {
     let generation: Int
     let key: [UInt8]
     private let cancelled = Mutex(false)
+    private let wake: WakeSignal
 
     init(client: StoreBackedRemoteClient, key: [UInt8], rangeEnd: [UInt8], startRevision: Int64) {
         self.client = client
         generation = client.remote.knobs.withLock { $0.endStreamsGeneration }
         self.key = key
-        stream = client.remote.store.makeWatchStream(onPending: {})
+        let wake = WakeSignal()
+        self.wake = wake
+        stream = client.remote.store.makeWatchStream(onPending: { wake.signal() })
         created = stream.watch(WatchCreateRequest(key: key, end: rangeEnd, startRevision: startRevision))
         client.remote.store.syncWatchers()
     }
@@ -181,13 +184,61 @@ final class StoreBackedWatch: RemoteWatch {
             }
             remote.store.syncWatchers()
             if stream.pendingCount > 0 { continue }
-            try? await Task.sleep(for: .milliseconds(2))
+            // Woken by new events; the timeout covers frozen/failing knobs and history catch-up.
+            await wake.wait(milliseconds: 20)
         }
     }
 
     func cancel() async {
         cancelled.withLock { $0 = true }
         stream.close()
+        wake.signal()
+    }
+}
+
+/// Wakes one waiter; a signal with nobody waiting is kept for the next wait.
+final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if let c = s.waiter {
+                s.waiter = nil
+                return c
+            }
+            s.pending = true
+            return nil
+        }
+        c?.resume()
+    }
+
+    func wait(milliseconds: Int) async {
+        let timer = Task { [self] in
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            signal()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.pending {
+                        s.pending = false
+                        return true
+                    }
+                    s.waiter = c
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            signal()
+        }
+        timer.cancel()
+        state.withLock { $0.pending = false }
     }
 }
 
