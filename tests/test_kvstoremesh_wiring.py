@@ -18,7 +18,10 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import cmtest
 from cmtest import CMAPI_BIN, OurServer, free_port
+
+pytestmark = pytest.mark.skipif(cmtest.TARGET == "etcd", reason="the KVStoreMesh role is ours only")
 
 
 def http(url: str, method: str = "GET") -> tuple[int, str]:

@@ -37,7 +37,8 @@ struct ReflectorSink: ListWatchSink {
                 remote.noteRejection(kind, rejection, key: text(kv.key))
                 continue
             }
-            seen.insert(local)
+            // Bounded like the cache: more than maxEntries keys cannot be stored anyway.
+            if seen.count < maxEntries { seen.insert(local) }
             ops.append(CacheOp(key: local, value: kv.value))
         }
         await write(ops)
