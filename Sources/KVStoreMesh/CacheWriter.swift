@@ -67,12 +67,20 @@ struct CacheWriter: Sendable {
     private func applyOne(_ chunk: ArraySlice<CacheOp>, budget: Int) -> Outcome {
         store.write { (txn: inout WriteTransaction) -> Outcome in
             var o = Outcome()
+            // A list page arrives in key order and maps to keys in the same order: read what is
+            // stored for the whole span at once instead of one range per key.
+            let stored = Self.storedValues(chunk, txn)
             for op in chunk {
                 guard let value = op.value else {
                     if !txn.deleteRange(key: op.key, end: []).isEmpty { o.deleted += 1 }
                     continue
                 }
-                let current = (try? txn.range(key: op.key, end: []))?.kvs.first
+                let current: KeyValue?
+                if let stored, let covered = stored.covered, Self.compare(op.key, covered) <= 0 {
+                    current = stored.values[op.key]
+                } else {
+                    current = (try? txn.range(key: op.key, end: []))?.kvs.first
+                }
                 if let current, current.value == value {
                     o.unchanged += 1
                     continue
@@ -91,6 +99,33 @@ struct CacheWriter: Sendable {
             }
             return o
         }.result
+    }
+
+    /// Stored key-values in the span of a chunk of puts sorted by key, and the last key the read
+    /// covers (the read is limited, so a span full of other keys is only read in part); nil for
+    /// chunks that are unsorted or too small to gain anything.
+    private static func storedValues(
+        _ chunk: ArraySlice<CacheOp>, _ txn: borrowing WriteTransaction
+    ) -> (values: [[UInt8]: KeyValue], covered: [UInt8]?)? {
+        guard chunk.count >= 8, let first = chunk.first?.key, let last = chunk.last?.key else { return nil }
+        var previous = first
+        for op in chunk.dropFirst() {
+            guard compare(previous, op.key) < 0 else { return nil }
+            previous = op.key
+        }
+        var options = RangeOptions()
+        options.limit = Int64(chunk.count * 2)
+        guard let result = try? txn.range(key: first, end: last + [0], options: options) else { return nil }
+        var values: [[UInt8]: KeyValue] = [:]
+        values.reserveCapacity(result.kvs.count)
+        for kv in result.kvs { values[kv.key] = kv }
+        return (values, result.more ? result.kvs.last?.key : last)
+    }
+
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
     /// Puts one key unless it already holds `value`; true when written.

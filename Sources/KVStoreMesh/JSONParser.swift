@@ -143,7 +143,14 @@ public struct JSONParser {
 
     private mutating func string() throws(Failure) -> String {
         i += 1
-        var out: [UInt8] = []
+        // Fast path: no escapes (the common case for Cilium's values).
+        let start = i
+        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+        if i < b.count, b[i] == UInt8(ascii: "\"") {
+            i += 1
+            return String(decoding: b[start..<(i - 1)], as: UTF8.self)
+        }
+        var out = Array(b[start..<i])
         while true {
             guard i < b.count else { throw .syntax("unterminated string", offset: i) }
             let c = b[i]

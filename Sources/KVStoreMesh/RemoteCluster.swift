@@ -64,7 +64,9 @@ final class RemoteCluster: Sendable {
             defer { s.client = nil }
             return s.client
         }
-        await client?.close()
+        guard let client else { return }
+        // A client whose close never returns must not hold the loop (or `stop`) forever.
+        _ = try? await Deadline.run(clock: mesh.clock, seconds: 5) { () async throws(RemoteClientError) in await client.close() }
     }
 
     // MARK: Connection loop

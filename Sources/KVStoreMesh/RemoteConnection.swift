@@ -127,5 +127,9 @@ struct LatchedWatch: Sendable {
         return message
     }
 
-    func cancel() async { await watch.cancel() }
+    /// Cancels without waiting more than a few seconds for a client that does not answer.
+    func cancel() async {
+        let watch = self.watch
+        _ = try? await Deadline.run(clock: clock, seconds: 5) { () async throws(RemoteClientError) in await watch.cancel() }
+    }
 }

@@ -188,3 +188,29 @@ import Testing
         await h.mesh.stop()
     }
 }
+
+extension KVStoreMeshFailureTests {
+    @Test func listIsPaginatedAndPinnedThenWatchedFromTheNextRevision() async {
+        let h = MeshHarness()
+        let east = h.remote("east", id: 7)
+        for i in 0..<600 {
+            let n = Self.node(String(format: "p%03d", i), cluster: "east", id: 7)
+            east.put(n.key, n.jsonBytes)
+        }
+        await h.start(["east"])
+        #expect(await h.converged(east))
+        let prefix = "cilium/state/nodes/v1/east/"
+        let (ranges, watches) = east.knobs.withLock { ($0.rangeLog, $0.watchLog) }
+        let pages = ranges.filter { $0.key.hasPrefix(prefix) }
+        let nodes = east.contents(prefix: prefix).keys.sorted()
+        #expect(pages.count == (nodes.count + 255) / 256)
+        #expect(pages.allSatisfy { $0.limit == 256 })
+        #expect(pages.first?.key == prefix && pages.first?.revision == 0)
+        let listRevision = pages.first!.headerRevision
+        #expect(pages.dropFirst().allSatisfy { $0.revision == listRevision })
+        // Page n + 1 starts right after the last key of page n.
+        #expect(pages.dropFirst().map(\.key) == [nodes[255] + "\u{0}", nodes[511] + "\u{0}"])
+        #expect(watches.first { $0.key == prefix }?.startRevision == listRevision + 1)
+        await h.mesh.stop()
+    }
+}

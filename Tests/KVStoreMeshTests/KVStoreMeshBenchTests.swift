@@ -45,6 +45,13 @@ struct KVStoreMeshBenchTests {
         for (k, v) in entries { remote.put(k, v) }
     }
 
+    /// User + system CPU of the process (both sides: the double's remote stores and ours).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     @Test func manyRemotesBootstrap() async {
         let count = Int(getenv("KVSM_BENCH_REMOTES").map { String(cString: $0) } ?? "") ?? 250
         let h = MeshHarness()
@@ -55,13 +62,15 @@ struct KVStoreMeshBenchTests {
             h.factory.register(remote)
             names.append(remote.name)
         }
+        let cpuBefore = Self.cpuSeconds()
         let started = ContinuousClock.now
         await h.start(names)
         let ready = await eventually(timeout: 300) { h.mesh.isReady }
         let elapsed = ContinuousClock.now - started
+        let cpu = Self.cpuSeconds() - cpuBefore
         #expect(ready)
         let keys = h.keys(prefix: "cilium/cache/").count
-        print("KVSM_BENCH remotes=\(count) cached_keys=\(keys) bootstrap=\(elapsed) local_revision_delta=\(h.local.currentRevision)")
+        print("KVSM_BENCH remotes=\(count) cached_keys=\(keys) bootstrap=\(elapsed) cpu=\(cpu)s local_revision=\(h.local.currentRevision)")
         #expect(keys == count * 1210)
         #expect(h.mesh.status().allSatisfy { $0.ready && $0.rejected.isEmpty })
         await h.mesh.stop()

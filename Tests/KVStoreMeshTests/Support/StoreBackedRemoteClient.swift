@@ -12,6 +12,9 @@ final class FakeRemote: Sendable {
         var clusterID: UInt64
         var ranges = 0
         var watches = 0
+        /// Every Range (key, revision, limit) and Watch (key, start revision) received.
+        var rangeLog: [(key: String, revision: Int64, limit: Int64, headerRevision: Int64)] = []
+        var watchLog: [(key: String, startRevision: Int64)] = []
         /// Watches created before this generation end (return nil) on their next call.
         var endStreamsGeneration = 0
         /// Events delivered once, as one extra response, by the next watch `next()` call:
@@ -113,6 +116,9 @@ final class StoreBackedRemoteClient: RemoteClient {
                 RemoteKeyValue(key: $0.key, value: $0.value, createRevision: $0.createRevision, modRevision: $0.modRevision,
                                version: $0.version, lease: $0.lease)
             }
+            remote.knobs.withLock {
+                $0.rangeLog.append((String(decoding: key, as: UTF8.self), revision, limit, r.revision))
+            }
             return RemoteRangeResult(header: remote.header(r.revision), kvs: kvs, more: r.more, count: r.count)
         } catch .compacted {
             throw .compacted(remote.store.compactedRevision)
@@ -123,7 +129,10 @@ final class StoreBackedRemoteClient: RemoteClient {
 
     func watch(key: [UInt8], rangeEnd: [UInt8], startRevision: Int64) async throws(RemoteClientError) -> any RemoteWatch {
         try await remote.gate(self)
-        remote.knobs.withLock { $0.watches += 1 }
+        remote.knobs.withLock {
+            $0.watches += 1
+            $0.watchLog.append((String(decoding: key, as: UTF8.self), startRevision))
+        }
         return StoreBackedWatch(client: self, key: key, rangeEnd: rangeEnd, startRevision: startRevision)
     }
 
