@@ -172,3 +172,39 @@ import Testing
         await h.mesh.stop()
     }
 }
+
+extension KVStoreMeshIsolationTests {
+    @Test func floodingRemoteDoesNotHoldOthersAndLocalTransactionsStayBounded() async {
+        let h = MeshHarness { $0.maxOpsPerTransaction = 64 }
+        let east = h.remote("east", id: 7), west = h.remote("west", id: 8)
+        await h.start(["east", "west"])
+        #expect(await h.converged(east))
+        #expect(await h.converged(west))
+        let start = h.local.currentRevision + 1
+        // One large transaction on the remote (one watch response of 3000 events), then a
+        // steady stream of small ones, while west changes once.
+        _ = east.store.write { (txn: inout WriteTransaction) in
+            for i in 0..<3000 {
+                let n = KVStoreMeshFailureTests.node(String(format: "f%04d", i), cluster: "east", id: 7)
+                _ = try? txn.put(key: Array(n.key.utf8), value: n.jsonBytes)
+            }
+        }
+        let flood = Task {
+            for i in 0..<2000 {
+                let n = KVStoreMeshFailureTests.node(String(format: "g%04d", i), cluster: "east", id: 7)
+                east.put(n.key, n.jsonBytes)
+                if i % 100 == 0 { await Task.yield() }
+            }
+        }
+        let w = KVStoreMeshFailureTests.node("west-change", cluster: "west", id: 8)
+        west.put(w.key, w.jsonBytes)
+        #expect(await eventually { h.value("cilium/cache/nodes/v1/west/west-change") != nil })
+        await flood.value
+        #expect(await h.converged(east, timeout: 30))
+        #expect(await h.converged(west))
+        var perRevision: [Int64: Int] = [:]
+        for e in KVStoreMeshTests.history(h.local, from: start) { perRevision[e.revision, default: 0] += 1 }
+        #expect((perRevision.values.max() ?? 0) <= 64)
+        await h.mesh.stop()
+    }
+}
