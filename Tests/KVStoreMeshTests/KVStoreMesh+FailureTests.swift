@@ -200,6 +200,7 @@ extension KVStoreMeshFailureTests {
         await h.start(["east"])
         #expect(await h.converged(east))
         let prefix = "cilium/state/nodes/v1/east/"
+        #expect(await eventually { east.knobs.withLock { $0.watchLog.contains { $0.key == prefix } } })
         let (ranges, watches) = east.knobs.withLock { ($0.rangeLog, $0.watchLog) }
         let pages = ranges.filter { $0.key.hasPrefix(prefix) }
         let nodes = east.contents(prefix: prefix).keys.sorted()
