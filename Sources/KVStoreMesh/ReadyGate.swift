@@ -1,17 +1,5 @@
 import Synchronization
 
-/// The remotes currently configured, readable without suspending (status, metrics, readiness).
-final class RemoteRegistry: Sendable {
-    /// Guards the map; taken before any `RemoteCluster.state`, never across a suspension.
-    private let remotes = Mutex<[String: RemoteCluster]>([:])
-
-    init() {}
-
-    var all: [String: RemoteCluster] { remotes.withLock { $0 } }
-
-    func set(_ name: String, _ remote: RemoteCluster?) { remotes.withLock { $0[name] = remote } }
-}
-
 /// KVStoreMesh readiness (`kvstoremesh.go` `synced`, reference/cilium-1.19-plus.md §A.3): every
 /// remote known at start must have synced every reflector (canary written; disabled ones count);
 /// a remote that has not connected within `perClusterReadyTimeout` of its creation is dropped

@@ -23,7 +23,7 @@ import Testing
         #expect(await h.converged(west))
         #expect(h.mesh.isReady)
         // Remotes added later are not part of the gate, and it stays open.
-        _ = h.remote("north", id: 9).freeze()
+        h.remote("north", id: 9).freeze()
         await h.mesh.reconcile(["east": MeshHarness.file("east"), "west": MeshHarness.file("west"), "north": MeshHarness.file("north")])
         #expect(h.mesh.isReady)
         await h.mesh.stop()
