@@ -11,6 +11,15 @@ public struct RemoteClusterStatus: Sendable, Equatable {
         public var kvstoremesh: Bool
         public var syncCanaries: Bool
         public var serviceExportsEnabled: Bool?
+
+        public init(required: Bool, retrieved: Bool, clusterID: UInt32, kvstoremesh: Bool, syncCanaries: Bool, serviceExportsEnabled: Bool?) {
+            self.required = required
+            self.retrieved = retrieved
+            self.clusterID = clusterID
+            self.kvstoremesh = kvstoremesh
+            self.syncCanaries = syncCanaries
+            self.serviceExportsEnabled = serviceExportsEnabled
+        }
     }
 
     public var name: String
@@ -42,6 +51,32 @@ public struct RemoteClusterStatus: Sendable, Equatable {
     public var lastFailureTime: Double?
     /// Services and service exports were revoked after `--clustermesh-cache-ttl`.
     public var revoked: Bool
+
+    public init(
+        name: String, connected: Bool, ready: Bool, published: Bool, config: Config?, etcdClusterID: String?, endpoints: Int,
+        configPath: String, configSHA256: String, keys: [ReflectorKind: Int], enabled: Set<ReflectorKind>,
+        synced: Set<ReflectorKind>, canaries: Set<ReflectorKind>, rejected: [ReflectorKind: Int], failures: Int,
+        lastFailure: String?, lastFailureTime: Double?, revoked: Bool
+    ) {
+        self.name = name
+        self.connected = connected
+        self.ready = ready
+        self.published = published
+        self.config = config
+        self.etcdClusterID = etcdClusterID
+        self.endpoints = endpoints
+        self.configPath = configPath
+        self.configSHA256 = configSHA256
+        self.keys = keys
+        self.enabled = enabled
+        self.synced = synced
+        self.canaries = canaries
+        self.rejected = rejected
+        self.failures = failures
+        self.lastFailure = lastFailure
+        self.lastFailureTime = lastFailureTime
+        self.revoked = revoked
+    }
 
     /// Every reflector wrote its canary (what the ready gate waits for).
     public var allCanariesWritten: Bool { canaries.count == ReflectorKind.allCases.count }
