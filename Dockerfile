@@ -8,7 +8,7 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
+ && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libzstd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # SwiftPM checks every target's directory when it loads the manifest, so Tests/ comes along.
@@ -22,7 +22,7 @@ RUN ! ldd .build/release/clustermesh-apiserver | grep -q 'libswift'
 
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates \
+ && apt-get install -y --no-install-recommends libssl3 zlib1g libzstd1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 65532 nonroot \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nonroot

@@ -7,7 +7,8 @@ import PackageDescription
 //   API:      EtcdProto, MVCC, GRPCWire → EtcdAPI              (never touches a socket)
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
-//   mesh:     Mesh, MVCC, TLS (SHA-256 only) → KVStoreMesh    (remote clusters → cache; no sockets)
+//   mesh:     MVCC, MeshProto (generated ClusterEndpointSlice), CZstd → Mesh
+//             Mesh, MVCC, TLS (SHA-256 only) → KVStoreMesh    (remote clusters → cache; no sockets)
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
 
@@ -36,6 +37,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
@@ -61,7 +67,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Sockets", swiftSettings: swiftSettings),
-        .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
+        .target(
+            name: "MeshProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Mesh",
+            dependencies: ["MVCC", "MeshProto", "CZstd", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "KVStoreMesh", dependencies: ["Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
         .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
         .target(

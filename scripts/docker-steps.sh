@@ -4,7 +4,7 @@
 #      path redirected to .build-docker (so it never disturbs .build);
 #   2. the COPY after "# docker-steps: copy" into a staging root (mktemp), as the image would;
 #   3. the image's checks: no libswift*.so dependency, and every shared library one the runtime
-#      image (debian:bookworm-slim + libssl3 + zlib1g) provides;
+#      image (debian:bookworm-slim + libssl3 + zlib1g + libzstd1) provides;
 #   4. the staged binary: --help, `certs`, and `serve` started as uid/gid 65532 (the image's USER)
 #      on loopback ports, queried with curl (/version, /readyz, /metrics) and etcdctl.
 # Usage: bash scripts/docker-steps.sh        (KEEP_STAGE=1 keeps the staging root)
@@ -57,8 +57,8 @@ LDD="$(ldd "$BIN")"
 echo "$LDD"
 if grep -q 'libswift' <<<"$LDD"; then fail "binary links a libswift*.so (static stdlib not applied)"; fi
 if grep -q 'not found' <<<"$LDD"; then fail "unresolved shared library"; fi
-# What debian:bookworm-slim (libc6, libgcc-s1, libstdc++6) + libssl3 + zlib1g provide.
-ALLOWED='^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|lib(c|m|dl|rt|pthread|util|resolv)\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1)$'
+# What debian:bookworm-slim (libc6, libgcc-s1, libstdc++6) + libssl3 + zlib1g + libzstd1 provide.
+ALLOWED='^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|ld-linux-aarch64\.so\.1|lib(c|m|dl|rt|pthread|util|resolv)\.so\.[0-9]+|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1|libzstd\.so\.1)$'
 while read -r lib _; do
     [[ -z "$lib" || "$lib" == /* ]] && continue
     [[ "$lib" =~ $ALLOWED ]] || fail "needs $lib, which the runtime image does not install"
@@ -99,15 +99,20 @@ if [[ ${#AS_NONROOT[@]} -gt 0 ]]; then
 fi
 curl -fsS "http://127.0.0.1:$PLAIN/version"; echo
 curl -fsS "http://127.0.0.1:$HEALTH/readyz"; echo
-curl -fsS "http://127.0.0.1:$METRICS/metrics" | grep -m1 '^# HELP' || fail "no metrics"
+# To a file first: `grep -m1` closing the pipe early would make curl fail (exit 23) under pipefail.
+curl -fsS "http://127.0.0.1:$METRICS/metrics" -o "$WORK/metrics.txt" || fail "no metrics"
+grep -m1 '^# HELP' "$WORK/metrics.txt" || fail "no metrics"
 C="$WORK/certs"
-curl -fsS --cacert "$C/ca.crt" --cert "$C/remote.crt" --key "$C/remote.key" \
-    -X POST "https://127.0.0.1:$PORT/v3/kv/range" -d '{"key":"Y2lsaXVtL2NsdXN0ZXItY29uZmlnL2NsdXN0ZXIx"}' \
-    | grep -q '"kvs"' || fail "mTLS JSON gateway range (cilium/cluster-config/cluster1) failed"
+# Outputs are captured before grepping (a `grep -q` on a pipe may end the writer early).
+RANGE="$(curl -fsS --cacert "$C/ca.crt" --cert "$C/remote.crt" --key "$C/remote.key" \
+    -X POST "https://127.0.0.1:$PORT/v3/kv/range" -d '{"key":"Y2lsaXVtL2NsdXN0ZXItY29uZmlnL2NsdXN0ZXIx"}')" \
+    || fail "mTLS JSON gateway range (cilium/cluster-config/cluster1) failed"
+grep -q '"kvs"' <<<"$RANGE" || fail "mTLS JSON gateway range (cilium/cluster-config/cluster1) failed"
 if command -v etcdctl >/dev/null; then
-    ETCDCTL_API=3 etcdctl --endpoints "https://127.0.0.1:$PORT" --cacert "$C/ca.crt" --cert "$C/remote.crt" \
-        --key "$C/remote.key" --dial-timeout 5s get --prefix --keys-only cilium/state/nodes/v1/ | grep -q cluster1 \
+    NODES="$(ETCDCTL_API=3 etcdctl --endpoints "https://127.0.0.1:$PORT" --cacert "$C/ca.crt" --cert "$C/remote.crt" \
+        --key "$C/remote.key" --dial-timeout 5s get --prefix --keys-only cilium/state/nodes/v1/)" \
         || fail "etcdctl over mTLS failed"
+    grep -q cluster1 <<<"$NODES" || fail "etcdctl over mTLS failed"
     echo "etcdctl over mTLS: ok"
 fi
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=

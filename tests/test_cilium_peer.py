@@ -21,7 +21,9 @@ from conftest import require_tool
 CLUSTER, CID = "cluster3", 3
 GLOBAL = {"service.cilium.io/global": "true"}
 PEER_PREFIXES = {"nodes": f"cilium/state/nodes/v1/{CLUSTER}/", "services": f"cilium/state/services/v1/{CLUSTER}/",
-                 "identities": "cilium/state/identities/v1/id", "ip": "cilium/state/ip/v1/default/"}
+                 "identities": "cilium/state/identities/v1/id", "ip": "cilium/state/ip/v1/default/",
+                 "endpointslices": f"cilium/state/endpointslices/v1/{CLUSTER}/"}
+NS = "k8s:io.kubernetes.pod.namespace"
 
 pytestmark = pytest.mark.skipif(cmtest.TARGET == "etcd", reason="needs our server's Kubernetes source")
 
@@ -91,11 +93,11 @@ class Peer:
 
 
 def objects() -> list[dict]:
-    objs = [
+    objs = [F.namespace(n) for n in ("default", "bulk", "app")] + [
         F.ciliumnode("node-a", ["172.18.0.2", "fc00:c111::2"], ["10.244.0.10"], ["10.244.0.0/24", "fd00:10:244::/64"]),
         F.ciliumnode("node-b", ["172.18.0.3"], ["10.244.1.10"], ["10.244.1.0/24"]),
-        F.ciliumidentity(196915, {"k8s:app": "a", "k8s:io.cilium.k8s.policy.cluster": CLUSTER}),
-        F.ciliumidentity(196916, {"k8s:app": "b", "k8s:io.cilium.k8s.policy.cluster": CLUSTER}),
+        F.ciliumidentity(196915, {"k8s:app": "a", "k8s:io.cilium.k8s.policy.cluster": CLUSTER, NS: "bulk"}),
+        F.ciliumidentity(196916, {"k8s:app": "b", "k8s:io.cilium.k8s.policy.cluster": CLUSTER, NS: "app"}),
         F.service("default", "web", ["10.96.0.20"], [("http", "TCP", 80)], annotations=dict(GLOBAL)),
         F.endpointslice("default", "web-1", "web", ["10.244.1.20"], [("http", "TCP", 8080)]),
     ]
@@ -146,7 +148,8 @@ def test_peer_ready_sees_changes_in_order_and_survives_restart(world):
     assert ready["session"] == 1
     cfg = peer.wait_for(lambda x: x["ev"] == "config", 1)
     assert json.loads(cfg["value"]) == {"id": 3, "capabilities": {
-        "syncedCanaries": True, "maxConnectedClusters": 255, "serviceExportsEnabled": False}}
+        "syncedCanaries": True, "maxConnectedClusters": 255, "serviceExportsEnabled": False,
+        "endpointSlicesExportMode": "services-and-endpointslices"}}
     # The peer's lists were paginated and every data store was gated by its canary.
     listed = {x["store"]: x for x in peer.lines if x["ev"] == "listed" and x["session"] == 1}
     assert listed["ip"]["count"] == 600
@@ -160,7 +163,8 @@ def test_peer_ready_sees_changes_in_order_and_survives_restart(world):
         lambda: fk.apply(F.ciliumnode("node-a", ["172.18.0.2"], ["10.244.0.11"], ["10.244.0.0/24"])),
         lambda: fk.apply(F.ciliumendpoint("app", "pod-1", ["10.244.0.50", "fd00:10:244::50"], "172.18.0.2", 196916)),
         lambda: fk.delete("CiliumNode", "node-b"),
-        lambda: fk.apply(F.ciliumidentity(196917, {"k8s:app": "c", "k8s:io.cilium.k8s.policy.cluster": CLUSTER})),
+        lambda: fk.apply(F.ciliumidentity(196917, {"k8s:app": "c", "k8s:io.cilium.k8s.policy.cluster": CLUSTER,
+                                                   NS: "app"})),
         lambda: fk.apply(F.endpointslice("default", "web-1", "web", ["10.244.1.20", "10.244.1.21"],
                                          [("http", "TCP", 8080)])),
         lambda: fk.apply(F.ciliumendpoint("app", "pod-1", ["10.244.0.51"], "172.18.0.2", 196916)),
@@ -221,7 +225,7 @@ def test_peer_ready_sees_changes_in_order_and_survives_restart(world):
     srv.proc.wait(timeout=15)
     fk.apply(F.ciliumnode("node-d", ["172.18.0.5"], [], []))
     fk.delete("CiliumEndpoint", "p-8", "bulk")
-    fk.apply(F.ciliumidentity(196918, {"k8s:app": "d", "k8s:io.cilium.k8s.policy.cluster": CLUSTER}))
+    fk.apply(F.ciliumidentity(196918, {"k8s:app": "d", "k8s:io.cilium.k8s.policy.cluster": CLUSTER, NS: "app"}))
     srv.restart()
     srv.wait_ready(timeout=60)
     assert srv.revision() > old_rev

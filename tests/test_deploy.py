@@ -40,7 +40,7 @@ RESOURCES = {
 
 EXPECTED_RULES = {
     ("cilium.io", "ciliumnodes"), ("cilium.io", "ciliumidentities"), ("cilium.io", "ciliumendpoints"),
-    ("cilium.io", "ciliumendpointslices"), ("", "services"), ("discovery.k8s.io", "endpointslices"),
+    ("cilium.io", "ciliumendpointslices"), ("", "services"), ("", "namespaces"), ("discovery.k8s.io", "endpointslices"),
     ("multicluster.x-k8s.io", "serviceexports"),
 }
 

@@ -21,7 +21,8 @@ def manifest_objects() -> list[dict]:
         F.ciliumnode("node-1", ["172.18.0.2", "fc00:c111::2"], ["10.244.0.10"], ["10.244.0.0/24", "fd00:10:244::/64"],
                      labels={"kubernetes.io/hostname": "node-1"}),
         F.ciliumnode("node-2", ["172.18.0.3"], ["10.244.1.10"], ["10.244.1.0/24"]),
-        F.ciliumidentity(196915, {"k8s:app": "a", "k8s:io.cilium.k8s.policy.cluster": CLUSTER}),
+        F.ciliumidentity(196915, {"k8s:app": "a", "k8s:io.cilium.k8s.policy.cluster": CLUSTER,
+                                  "k8s:io.kubernetes.pod.namespace": "default"}),
         F.ciliumendpoint("default", "a-0", ["10.244.0.20", "fd00:10:244::20"], "172.18.0.2", 196915),
         F.ciliumendpoint("default", "a-1", ["10.244.1.21"], "172.18.0.3", 196915),
         F.service("default", "web", ["10.96.0.20"], [("http", "TCP", 80)],
@@ -43,7 +44,8 @@ def events_of(responses) -> list[tuple[str, str, str]]:
     out = []
     for r in responses:
         for e in r.events:
-            out.append(("DELETE" if e.type == 1 else "PUT", e.kv.key.decode(), e.kv.value.decode()))
+            key = e.kv.key.decode()
+            out.append(("DELETE", key, "") if e.type == 1 else ("PUT", key, F.value_text(key, e.kv.value)))
     return out
 
 
@@ -70,7 +72,8 @@ def test_file_edits_produce_exactly_the_changed_keys(tmp_path):
             for o in edited:
                 if o["kind"] == "CiliumEndpoint" and o["metadata"]["name"] == "a-1":
                     o["status"]["networking"]["addressing"] = [{"ipv4": "10.244.1.99"}]
-            edited.append(F.ciliumidentity(196916, {"k8s:app": "b", "k8s:io.cilium.k8s.policy.cluster": CLUSTER}))
+            edited.append(F.ciliumidentity(196916, {"k8s:app": "b", "k8s:io.cilium.k8s.policy.cluster": CLUSTER,
+                                                    "k8s:io.kubernetes.pod.namespace": "default"}))
             write_list(path, edited)
             got = events_of(ws.collect(quiet=1.0, min_wait=3.0, max_wait=8.0))
             new_want = F.expected_state(edited, CLUSTER, CID)
@@ -78,7 +81,8 @@ def test_file_edits_produce_exactly_the_changed_keys(tmp_path):
                 ("DELETE", "cilium/state/ip/v1/default/10.244.1.21", ""),
                 ("PUT", "cilium/state/ip/v1/default/10.244.1.99", new_want["cilium/state/ip/v1/default/10.244.1.99"]),
                 ("DELETE", f"cilium/state/nodes/v1/{CLUSTER}/node-2", ""),
-                ("PUT", "cilium/state/identities/v1/id/196916", "k8s:app=b;k8s:io.cilium.k8s.policy.cluster=cluster3;"),
+                ("PUT", "cilium/state/identities/v1/id/196916",
+                 "k8s:app=b;k8s:io.cilium.k8s.policy.cluster=cluster3;k8s:io.kubernetes.pod.namespace=default;"),
             }
             assert len(got) == len(expected_events) and set(got) == expected_events, got
             assert srv.state() == new_want, F.state_diff(srv.state(), new_want)
@@ -91,15 +95,28 @@ def test_file_edits_produce_exactly_the_changed_keys(tmp_path):
             assert srv.state() == new_want
             assert srv.alive()
 
-            # Fixed again, with the service's backends changed: one PUT for the service key.
+            # Fixed again, with the service's backends changed: one PUT for the service key and
+            # one for its exported EndpointSlice (1.20+).
             edited2 = [o for o in edited if o["kind"] != "EndpointSlice"]
             edited2.append(F.endpointslice("default", "web-1", "web", ["10.244.0.20"], [("http", "TCP", 8080)]))
             write_list(path, edited2)
             got = events_of(ws.collect(quiet=1.0, min_wait=3.0, max_wait=8.0))
             want2 = F.expected_state(edited2, CLUSTER, CID)
             svc_key = f"cilium/state/services/v1/{CLUSTER}/default/web"
-            assert got == [("PUT", svc_key, want2[svc_key])]
+            slice_key = f"cilium/state/endpointslices/v1/{CLUSTER}/default/web-1"
+            assert sorted(got) == sorted([("PUT", svc_key, want2[svc_key]), ("PUT", slice_key, want2[slice_key])])
             assert '"backends":{"10.244.0.20":{"http":{"Protocol":"TCP","Port":8080}}}' in want2[svc_key]
+            assert srv.state() == want2
+            # A Namespace annotated non-global (added to the file) withdraws everything in it.
+            edited3 = edited2 + [F.namespace("default", "false")]
+            write_list(path, edited3)
+            got = events_of(ws.collect(quiet=1.0, min_wait=3.0, max_wait=8.0))
+            want3 = F.expected_state(edited3, CLUSTER, CID)
+            assert set(want3) == {k for k in want2 if k.startswith("cilium/state/nodes/")}
+            assert sorted(got) == sorted(("DELETE", k, "") for k in set(want2) - set(want3))
+            write_list(path, edited2)
+            got = events_of(ws.collect(quiet=1.0, min_wait=3.0, max_wait=8.0))
+            assert sorted(got) == sorted(("PUT", k, want2[k]) for k in set(want2) - set(want3))
             assert srv.state() == want2
         # Canaries and static keys untouched throughout.
         assert set(srv.listing()) == set(want2) | set(F.canary_keys(CLUSTER)) | set(F.static_keys(CLUSTER))

@@ -1,7 +1,8 @@
 """Slow, hostile and numerous clients must not knock the server over.
 
 * a client that asks for large responses and never reads them (HTTP/2 window 0) is cut off with
-  GOAWAY(ENHANCE_YOUR_CALM) once its backlog passes the bound, while other clients are served;
+  GOAWAY(ENHANCE_YOUR_CALM) once its backlog stalls (ServerConfiguration.backlogStallTimeoutSeconds),
+  while other clients are served;
 * garbage, a bad preface, oversized frames and oversized gRPC messages get errors, not crashes;
 * thousands of idle connections cost little memory and the server keeps answering.
 """
@@ -110,9 +111,11 @@ def test_client_that_never_reads_is_cut_off_and_others_are_served():
             s.close()
         assert scanner.goaway_code is not None, f"no GOAWAY after {sent} unread 2 MiB responses"
         assert scanner.goaway_code == h2.errors.ErrorCodes.ENHANCE_YOUR_CALM
-        # Memory stayed within the per-connection bound (256 MiB) plus slack.
+        # Memory stayed bounded: one 2 MiB response is held, later requests wait (4 MiB held at
+        # most before they do, 4 MiB of waiting requests at most), the stalled backlog is cut off.
         grown = rss_kib(srv.proc.pid) - before
-        assert grown < 450 * 1024, f"RSS grew by {grown} KiB"
+        print(f"RSS grew by {grown} KiB after {sent} unread Range requests")
+        assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
         # Everyone else is still served.
         r = kv.Range(rpc_pb2.RangeRequest(key=b"big/000"), timeout=10)
         assert r.count == 1 and r.kvs[0].value == value
@@ -196,7 +199,7 @@ def test_thousands_of_idle_connections_cost_little():
             after = rss_kib(srv.proc.pid)
             per_conn = (after - before) * 1024 / n
             r = srv.kv().Range(rpc_pb2.RangeRequest(key=b"cilium/", range_end=b"cilium0", count_only=True), timeout=10)
-            assert r.count == 17
+            assert r.count == 19  # the demo's keys (1.20+: with its endpoint slice and that canary)
             assert per_conn < 64 * 1024, f"{per_conn:.0f} bytes per idle connection"
             print(f"idle connections: {n}, RSS +{(after - before) / 1024:.1f} MiB, {per_conn / 1024:.1f} KiB each")
         finally:

@@ -50,15 +50,17 @@ REF_SVC_KEY = "cilium/state/services/v1/cluster3/test/echo"
 REF_SVC = ('{"cluster":"cluster3","namespace":"test","name":"echo",'
            '"frontends":{"10.96.50.104":{"http":{"Protocol":"TCP","Port":80}}},'
            '"backends":{"10.244.1.1":{"http":{"Protocol":"TCP","Port":8080}}},'
-           '"hostnames":{},"labels":{},"selector":{"name":"echo"},'
+           '"labels":{},"selector":{"name":"echo"},'
            '"includeExternal":true,"shared":true,"clusterID":3}')
-REF_CONFIG = '{"id":3,"capabilities":{"syncedCanaries":true,"maxConnectedClusters":255,"serviceExportsEnabled":false}}'
+REF_CONFIG = ('{"id":3,"capabilities":{"syncedCanaries":true,"maxConnectedClusters":255,"serviceExportsEnabled":false,'
+              '"endpointSlicesExportMode":"services-and-endpointslices"}}')
+NAMESPACES = ("bar", "test", "default", "bulk", "prod", "drop")
 
 GLOBAL = {"service.cilium.io/global": "true"}
 
 
 def base_objects() -> list[dict]:
-    objs = [
+    objs = [F.namespace(n) for n in NAMESPACES] + [
         F.ciliumnode("test-node-1", ["172.18.0.2", "fc00:c111::2"], ["10.244.0.10", "fd00:10:244::e2d6"],
                      ["10.244.0.0/24", "fd00:10:244::/64"], health=("10.244.0.134", "fd00:10:244::d812"),
                      labels={"kubernetes.io/hostname": "test-node-1"},
@@ -108,11 +110,11 @@ def base_objects() -> list[dict]:
 def expected(fk: F.FakeKube) -> dict[str, str]:
     """Cilium's output for what FakeKube holds (services with a proxy name are not selected)."""
     objs = []
-    for kind in ("CiliumNode", "CiliumIdentity", "CiliumEndpoint", "EndpointSlice"):
+    for kind in ("Namespace", "CiliumNode", "CiliumIdentity", "CiliumEndpoint", "EndpointSlice"):
         objs += fk.list(kind)
     objs += [s for s in fk.list("Service")
              if "service.kubernetes.io/service-proxy-name" not in (s["metadata"].get("labels") or {})]
-    return F.expected_state(objs, CLUSTER, CID)
+    return F.expected_state(objs, CLUSTER, CID, require_namespaces=True)
 
 
 @pytest.fixture
@@ -264,9 +266,12 @@ def test_create_update_delete(kube, mesh):
                                                         ["10.244.2.0/24"], labels={"new": "label"}))),
         ("node delete", lambda: kube.delete("CiliumNode", "test-node-2")),
         ("identity create", lambda: kube.apply(F.ciliumidentity(200000, {
-            "k8s:app": "new", "k8s:io.cilium.k8s.policy.cluster": "cluster3"}))),
+            "k8s:app": "new", "k8s:io.cilium.k8s.policy.cluster": "cluster3", "k8s:io.kubernetes.pod.namespace": "prod"}))),
         ("identity update", lambda: kube.apply(F.ciliumidentity(199476, {
-            "k8s:app": "web2", "k8s:io.cilium.k8s.policy.cluster": "cluster3"}))),
+            "k8s:app": "web2", "k8s:io.cilium.k8s.policy.cluster": "cluster3",
+            "k8s:io.kubernetes.pod.namespace": "default"}))),
+        ("identity loses its namespace label", lambda: kube.apply(F.ciliumidentity(199475, {
+            "k8s:app": "echo", "k8s:io.cilium.k8s.policy.cluster": "cluster3"}))),
         ("identity delete", lambda: kube.delete("CiliumIdentity", "196915")),
         ("cep ip change", lambda: kube.apply(F.ciliumendpoint("bar", "cep-002", ["10.244.2.75"], "172.18.0.2", 199475))),
         ("cep dual-stack -> v4", lambda: kube.apply(F.ciliumendpoint("default", "web-0", ["10.244.1.20"], "172.18.0.3",
@@ -307,7 +312,8 @@ def test_forced_relist_after_410(kube, mesh):
     kube.delete("CiliumNode", "test-node-1")
     kube.apply(F.ciliumnode("test-node-9", ["172.18.0.99"], [], ["10.244.9.0/24"]))
     kube.delete("CiliumIdentity", "199475")
-    kube.apply(F.ciliumidentity(196915, {"k8s:app": "baz2", "k8s:io.cilium.k8s.policy.cluster": "cluster3"}))
+    kube.apply(F.ciliumidentity(196915, {"k8s:app": "baz2", "k8s:io.cilium.k8s.policy.cluster": "cluster3",
+                                         "k8s:io.kubernetes.pod.namespace": "bar"}))
     for i in range(200, 700):
         kube.delete("CiliumEndpoint", f"pod-{i:04d}", "bulk")
     kube.apply(F.ciliumendpoint("bar", "cep-003", ["10.244.2.80", "fd00:10:244:2::80"], "172.18.0.2", 199475))
@@ -344,7 +350,8 @@ def test_dropped_and_ended_watches(kube, mesh):
         assert n >= 1
         # Changes while the watches are down (resumed from the last resourceVersion).
         kube.apply(F.ciliumidentity(200100 + round_, {"k8s:app": f"d{round_}",
-                                                      "k8s:io.cilium.k8s.policy.cluster": "cluster3"}))
+                                                      "k8s:io.cilium.k8s.policy.cluster": "cluster3",
+                                                      "k8s:io.kubernetes.pod.namespace": "drop"}))
         kube.delete("CiliumEndpoint", f"pod-{1000 + round_:04d}", "bulk")
         assert_state(mesh, kube, timeout=15, what=f"round {round_}")
     time.sleep(2.0)  # watches end cleanly (cap 1.5 s) and are resumed
@@ -356,31 +363,48 @@ def test_dropped_and_ended_watches(kube, mesh):
 
 
 @ours_only
-def test_missing_crd_is_not_fatal(kube):
-    """With MCS-API on and the ServiceExport CRD absent, the server still becomes ready
-    (empty serviceexports, canary written); once the CRD appears, exports are published."""
+def test_missing_crd_never_gets_a_canary(kube):
+    """cilium/cilium #47793: with MCS-API on and the ServiceExport CRD absent, the serviceexports
+    canary must not be written (a peer seeing it over an empty prefix would drop its imports),
+    so the server stays not ready while everything else is published; once the CRD appears and
+    its list completes, the canary follows and exports are published."""
     kube.set_missing("ServiceExport")
-    srv = start_mesh(kube, "kube-mcs", extra=["--enable-mcs-api"])
+    srv = start_mesh(kube, "kube-mcs", extra=["--enable-mcs-api"], wait=False)
     try:
+        canary = f"cilium/synced/{CLUSTER}/cilium/state/serviceexports/v1"
+        want = expected(kube)
+        got = srv.wait_state(want, timeout=60)
+        assert got == want, F.state_diff(got, want)
+        deadline = time.monotonic() + 30
+        while len([k for k in srv.listing("cilium/synced/")]) < len(F.canary_keys(CLUSTER)) - 1 \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # several CRD retries
         listing = srv.listing()
-        assert set(listing) == full_keys(expected(kube)), F.state_diff(listing, {})
+        assert set(listing) == full_keys(want) - {canary}, sorted(set(listing) ^ full_keys(want))
+        assert srv.readyz() == 500
         assert json.loads(listing[f"cilium/cluster-config/{CLUSTER}"])["capabilities"]["serviceExportsEnabled"] is True
-        assert not any(k.startswith("cilium/state/serviceexports/") for k in listing)
-        assert "CRD missing" in srv.log_tail(200) or "not found" in srv.log_tail(200)
+        assert "CRD missing" in srv.log_tail(200)
+        retries = [q for q in kube.requests_for("serviceexports") if not q.get("watch")]
+        assert len(retries) >= 2
         kube.set_missing("ServiceExport", False)
         kube.apply({"apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceExport",
                     "metadata": {"namespace": "default", "name": "web"}})
+        srv.wait_ready(timeout=30)
         key = f"cilium/state/serviceexports/v1/{CLUSTER}/default/web"
-        deadline = time.monotonic() + 30
-        while key not in srv.state() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        value = srv.state().get(key)
-        assert value is not None, srv.log_tail()
-        spec = json.loads(value)
+        listing = srv.listing()
+        assert canary in listing and key in listing, srv.log_tail()
+        # The export was in the store before its canary.
+        r_key, r_canary = srv.get(key), srv.get(canary)
+        assert r_key.kvs[0].mod_revision <= r_canary.kvs[0].mod_revision
+        spec = json.loads(listing[key])
         assert (spec["cluster"], spec["namespace"], spec["name"], spec["type"]) == (CLUSTER, "default", "web",
                                                                                      "ClusterSetIP")
         assert sorted((p["name"], p["protocol"], p["port"]) for p in spec["ports"]) == [
             ("dns", "UDP", 53), ("http", "TCP", 80)]
+        # v1beta1 is tried first; the fake serves v1alpha1, the fallback.
+        paths = [r[0] for r in kube.requests if "serviceexports" in r[0]]
+        assert any("/v1beta1/" in p for p in paths) and any("/v1alpha1/" in p for p in paths)
         kube.delete("ServiceExport", "web", "default")
         deadline = time.monotonic() + 10
         while key in srv.state() and time.monotonic() < deadline:

@@ -102,9 +102,11 @@ def test_etcdctl_remote_gets_granted_key(server: MTLSServer, pki: PKI, key: str)
         assert json.loads(d.out)["id"] == 1
 
 
-def watch_lines(argv: list[str], want: int, timeout: float) -> tuple[list[str], str, int | None]:
-    """Run an etcdctl watch; stop it once `want` stdout lines arrived (or at timeout)."""
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+def watch_lines(argv: list[str], want: int, timeout: float, until=None) -> tuple[list[str], str, int | None]:
+    """Run an etcdctl watch; stop it once `want` stdout lines arrived, or `until(lines)` holds
+    (or at timeout). Values are not UTF-8 everywhere (endpoint slices are zstd frames, which may
+    also hold newline bytes), so undecodable bytes are kept as surrogates."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="surrogateescape",
                          env={**os.environ, "ETCDCTL_API": "3"}, start_new_session=True)
     lines: "queue.Queue[str | None]" = queue.Queue()
 
@@ -117,7 +119,7 @@ def watch_lines(argv: list[str], want: int, timeout: float) -> tuple[list[str], 
     threading.Thread(target=pump, daemon=True).start()
     got: list[str] = []
     deadline = time.monotonic() + timeout
-    while len(got) < want and time.monotonic() < deadline:
+    while len(got) < want and not (until and until(got)) and time.monotonic() < deadline:
         try:
             item = lines.get(timeout=0.1)
         except queue.Empty:
@@ -149,10 +151,14 @@ def test_etcdctl_remote_watch_replays_granted_prefix(server: MTLSServer, pki: PK
     if prefix not in REMOTE_KEYS:
         argv.append("--prefix")
     argv.append(prefix)
-    # Each replayed PUT prints three lines: PUT, key, value.
-    lines, err, rc = watch_lines(argv, 3 * len(keys), timeout=10)
+    # Each replayed PUT prints PUT, key, value (a binary value may span several lines).
+    def puts(lines: list[str]) -> list[str]:
+        return [lines[i + 1] for i in range(len(lines) - 1) if lines[i] == "PUT" and lines[i + 1] in keys]
+
+    lines, err, rc = watch_lines(argv, 10 * len(keys) + 100, timeout=10,
+                                 until=lambda got: len(puts(got)) >= len(keys) and got[-1] not in keys)
     assert rc is None, f"watch ended early (rc {rc}): {err}\n{lines}"
-    seen = [lines[i + 1] for i in range(0, len(lines) - 2, 3) if lines[i] == "PUT"]
+    seen = puts(lines)
     assert sorted(seen) == sorted(keys), f"{lines}\n{err}"
 
 

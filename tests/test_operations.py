@@ -105,7 +105,7 @@ def test_readyz_goes_from_not_ready_to_ready_as_canaries_appear():
         r = srv.kv().Range(rpc_pb2.RangeRequest(key=b"cilium/synced/cluster1/", range_end=b"cilium/synced/cluster10"), timeout=5)
         assert sorted(kv.key.decode() for kv in r.kvs) == sorted(
             f"cilium/synced/cluster1/cilium/state/{p}/v1"
-            for p in ["nodes", "services", "identities", "ip", "serviceexports"])
+            for p in ["nodes", "services", "identities", "ip", "serviceexports", "endpointslices"])
         assert srv.health("/healthz")[0] == 200
     finally:
         srv.stop()

@@ -45,11 +45,46 @@ public struct FrameDecoder: Sendable {
         guard length <= Int(maxFrameSize) else {
             throw .connection(.frameSizeError, "frame of \(length) octets exceeds maximum \(maxFrameSize)")
         }
+        // Connection errors visible in the frame header are reported at once, without waiting
+        // for a payload that may never come (a SETTINGS frame of length 9 is wrong already).
+        try Self.checkHeader(type: type, flags: flags, streamID: streamID, length: length)
         let payloadStart = start + http2FrameHeaderLength
         guard buffer.count - payloadStart >= length else { return nil }
         readIndex = payloadStart + length
         return try Self.parse(type: type, flags: flags, streamID: streamID,
                               payload: buffer[payloadStart..<(payloadStart + length)])
+    }
+
+    /// The connection-scope checks of `parse` that need only the frame header, in the same order.
+    static func checkHeader(type: UInt8, flags: UInt8, streamID: UInt32, length: Int) throws(HTTP2Error) {
+        switch type {
+        case HTTP2FrameType.data, HTTP2FrameType.headers, HTTP2FrameType.priority, HTTP2FrameType.pushPromise,
+            HTTP2FrameType.continuation:
+            // §6.1, §6.2, §6.3, §6.6, §6.10: these frames MUST be associated with a stream.
+            guard streamID != 0 else {
+                let name = ["DATA", "HEADERS", "PRIORITY", "", "", "PUSH_PROMISE", "", "", "", "CONTINUATION"][Int(type)]
+                throw .connection(.protocolError, "\(name) on stream 0")
+            }
+        case HTTP2FrameType.rstStream:
+            guard streamID != 0 else { throw .connection(.protocolError, "RST_STREAM on stream 0") }
+            guard length == 4 else { throw .connection(.frameSizeError, "RST_STREAM length \(length)") }
+        case HTTP2FrameType.settings:
+            guard streamID == 0 else { throw .connection(.protocolError, "SETTINGS on stream \(streamID)") }
+            if flags & HTTP2FrameFlags.ack != 0 {
+                guard length == 0 else { throw .connection(.frameSizeError, "SETTINGS ACK with payload") }
+            }
+            guard length % 6 == 0 else { throw .connection(.frameSizeError, "SETTINGS length \(length)") }
+        case HTTP2FrameType.ping:
+            guard streamID == 0 else { throw .connection(.protocolError, "PING on stream \(streamID)") }
+            guard length == 8 else { throw .connection(.frameSizeError, "PING length \(length)") }
+        case HTTP2FrameType.goAway:
+            guard streamID == 0 else { throw .connection(.protocolError, "GOAWAY on stream \(streamID)") }
+            guard length >= 8 else { throw .connection(.frameSizeError, "GOAWAY length \(length)") }
+        case HTTP2FrameType.windowUpdate:
+            guard length == 4 else { throw .connection(.frameSizeError, "WINDOW_UPDATE length \(length)") }
+        default:
+            break
+        }
     }
 
     static func parse(

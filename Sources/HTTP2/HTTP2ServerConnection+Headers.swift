@@ -26,14 +26,20 @@ extension HTTP2ServerConnection {
             return
         }
         if streamID <= highestPeerStreamID {
-            // Late header block (e.g. trailers in flight) on a stream we reset: ignore.
-            if resetStreams.contains(streamID) { return }
-            // §5.1: HEADERS on a closed stream → STREAM_CLOSED.
-            if closedStreams.contains(streamID) {
+            switch closedStreams[streamID] {
+            case .resetLocally:
+                // Late header block (e.g. trailers in flight) on a stream we reset: ignore.
+                return
+            case .finished:
+                // §5.1: a frame after END_STREAM on a closed stream → connection STREAM_CLOSED.
+                throw .connection(.streamClosed, "HEADERS on closed stream \(streamID)")
+            case .resetByPeer:
+                // §5.1: a frame after the peer's RST_STREAM → stream STREAM_CLOSED.
                 throw .stream(streamID, .streamClosed, "HEADERS on closed stream")
+            case nil:
+                // §5.1.1: a new stream id must be greater than all previous ones.
+                throw .connection(.protocolError, "stream id \(streamID) not increasing")
             }
-            // §5.1.1: a new stream id must be greater than all previous ones.
-            throw .connection(.protocolError, "stream id \(streamID) not increasing")
         }
         // A new stream: idle → open / half-closed (remote).
         highestPeerStreamID = streamID
@@ -100,6 +106,6 @@ extension HTTP2ServerConnection {
         streams.values[index].receiveEndStream()
         let closed = streams.values[index].state == .closed
         events.append(.headers(streamID: streamID, fields: fields, endStream: true))
-        if closed { removeStream(streamID, reset: false) }
+        if closed { removeStream(streamID, closure: .finished) }
     }
 }

@@ -1,10 +1,20 @@
 import HPACK
 
 extension HTTP2ServerConnection {
-    /// Processes bytes from the client: the connection preface first, then frames.
+    /// Processes bytes from the client: the connection preface first, then frames. `now` is the
+    /// driver's monotonic clock in nanoseconds; it refills the flood budgets.
+    public mutating func receive(_ bytes: ArraySlice<UInt8>, now: UInt64) -> [HTTP2Event] {
+        self.now = max(self.now, now)
+        return receive(bytes)
+    }
+
+    /// Processes bytes from the client with the clock where the previous call left it (budgets
+    /// are not refilled).
     public mutating func receive(_ bytes: ArraySlice<UInt8>) -> [HTTP2Event] {
         var events: [HTTP2Event] = []
         guard failure == nil else { return events }
+        controlBudget.refill(now: now)
+        resetBudget.refill(now: now)
         var input = bytes
         if prefaceBytesMatched < http2ClientPreface.count {
             let count = min(http2ClientPreface.count - prefaceBytesMatched, input.count)
@@ -29,7 +39,13 @@ extension HTTP2ServerConnection {
                 case .connection:
                     failConnection(error, events: &events)
                 case .stream(let id):
-                    failStream(id, code: error.code, events: &events)
+                    // Every stream error costs a reset: a flood of bad frames that each draw a
+                    // RST_STREAM is a flood of resets.
+                    if resetBudget.take() {
+                        failStream(id, code: error.code, events: &events)
+                    } else {
+                        failConnection(.connection(.enhanceYourCalm, "too many stream errors"), events: &events)
+                    }
                 }
             }
         }
@@ -40,6 +56,7 @@ extension HTTP2ServerConnection {
     }
 
     mutating func handle(_ frame: HTTP2Frame, events: inout [HTTP2Event]) throws(HTTP2Error) {
+        try chargeBudgets(for: frame)
         // RFC 9113 §6.10 / §4.3: a field block is a contiguous sequence of frames; any other
         // frame (or a CONTINUATION of another stream) MUST be a PROTOCOL_ERROR.
         if var block = pendingHeaderBlock {
@@ -47,6 +64,11 @@ extension HTTP2ServerConnection {
                 throw .connection(.protocolError, "frame interleaved in a header block")
             }
             pendingHeaderBlock = nil
+            block.continuations += 1
+            // CVE-2024-27316: bound both the frames and the octets of one field block.
+            guard block.continuations <= configuration.maxContinuationFrames else {
+                throw .connection(.enhanceYourCalm, "too many CONTINUATION frames")
+            }
             guard block.bytes.count + fragment.count <= maxHeaderBlockBytes else {
                 throw .connection(.enhanceYourCalm, "header block too large")
             }
@@ -124,8 +146,11 @@ extension HTTP2ServerConnection {
         }
     }
 
-    /// Bound on a buffered (compressed) header block.
-    var maxHeaderBlockBytes: Int { max(Int(configuration.maxHeaderListSize) * 2, 16384) }
+    /// Bound on a buffered (compressed) header block: the configured maximum, and never more than
+    /// twice SETTINGS_MAX_HEADER_LIST_SIZE (HPACK never makes a field list larger; floor 16 KiB).
+    var maxHeaderBlockBytes: Int {
+        min(configuration.maxHeaderBlockBytes, max(Int(configuration.maxHeaderListSize) * 2, 16384))
+    }
 
     // MARK: DATA
 
@@ -149,9 +174,17 @@ extension HTTP2ServerConnection {
             if streamID > highestPeerStreamID {
                 throw .connection(.protocolError, "DATA on idle stream \(streamID)")
             }
-            // §5.1: frames on a stream we reset are ignored.
-            if resetStreams.contains(streamID) { return }
-            throw .stream(streamID, .streamClosed, "DATA on closed stream")
+            switch closedStreams[streamID] {
+            case .resetLocally:
+                // §5.1: frames on a stream we reset are ignored.
+                return
+            case .finished:
+                // §5.1: frames after END_STREAM on a closed stream → connection STREAM_CLOSED.
+                throw .connection(.streamClosed, "DATA on closed stream \(streamID)")
+            case .resetByPeer, nil:
+                // §5.1: frames after the peer's RST_STREAM → stream STREAM_CLOSED.
+                throw .stream(streamID, .streamClosed, "DATA on closed stream")
+            }
         }
         // §5.1: DATA on a half-closed (remote) stream → STREAM_CLOSED.
         guard streams.values[index].isRemoteOpen else {
@@ -181,7 +214,7 @@ extension HTTP2ServerConnection {
         }
         let closed = streams.values[index].state == .closed
         events.append(.data(streamID: streamID, bytes: bytes, endStream: endStream))
-        if closed { removeStream(streamID, reset: false) }
+        if closed { removeStream(streamID, closure: .finished) }
     }
 
     // MARK: RST_STREAM, WINDOW_UPDATE, SETTINGS
@@ -191,7 +224,7 @@ extension HTTP2ServerConnection {
         guard streamID <= highestPeerStreamID else {
             throw .connection(.protocolError, "RST_STREAM on idle stream \(streamID)")
         }
-        if removeStream(streamID, reset: false) {
+        if removeStream(streamID, closure: .resetByPeer) {
             events.append(.streamReset(streamID: streamID, code: HTTP2ErrorCode(peerValue: code)))
         }
     }

@@ -18,7 +18,7 @@ extension HTTP2ServerConnection {
     public mutating func resetStream(streamID: UInt32, code: HTTP2ErrorCode) {
         guard failure == nil, streams[streamID] != nil else { return }
         FrameEncoder.rstStream(streamID: streamID, errorCode: code.rawValue, into: &output)
-        removeStream(streamID, reset: true)
+        removeStream(streamID, closure: .resetLocally)
     }
 
     /// Starts a graceful shutdown: GOAWAY naming the highest stream handed to the application.
@@ -28,6 +28,14 @@ extension HTTP2ServerConnection {
         FrameEncoder.goAway(lastStreamID: lastProcessedStreamID, errorCode: code.rawValue, debugData: debugData,
                             into: &output)
         goAwaySent = true
+    }
+
+    /// Ends the connection now, as for a connection error of ours (RFC 9113 §5.4.1): GOAWAY with
+    /// `code` and `reason` as debug data, every stream and its queued output dropped,
+    /// `isClosed` true. The driver uses it when the peer exceeds a budget it enforces itself.
+    public mutating func abort(code: HTTP2ErrorCode, reason: String) {
+        var events: [HTTP2Event] = []
+        failConnection(.connection(code, reason), events: &events)
     }
 
     /// All bytes ready to write now: control frames plus whatever stream output the
@@ -89,6 +97,7 @@ extension HTTP2ServerConnection {
             headerEncoder.encode(fields, into: &block)
             FrameEncoder.headers(streamID: streamID, headerBlock: block, endStream: endStream,
                                  maxFrameSize: Int(peerSettings.maxFrameSize), into: &output)
+            controlBudget.give(1)
             if endStream { didSendEndStream(streamID: streamID) }
             return true
         case .data:
@@ -136,6 +145,7 @@ extension HTTP2ServerConnection {
         _ = streams.values[index].sendWindow.consume(written)
         streams.values[index].queuedDataBytes -= written
         queuedDataTotal -= written
+        earnControlCredit(dataOctets: written)
         if endStream { didSendEndStream(streamID: streamID) }
         return true
     }
@@ -147,10 +157,10 @@ extension HTTP2ServerConnection {
         streams.values[index].sendEndStream()
         switch streams.values[index].state {
         case .closed:
-            removeStream(streamID, reset: false)
+            removeStream(streamID, closure: .finished)
         case .halfClosedLocal where configuration.resetStreamsClosedBeforeRequestEnd:
             FrameEncoder.rstStream(streamID: streamID, errorCode: HTTP2ErrorCode.noError.rawValue, into: &output)
-            removeStream(streamID, reset: true)
+            removeStream(streamID, closure: .resetLocally)
         default:
             break
         }

@@ -15,7 +15,7 @@ import HPACK
 /// Not thread-safe: one owner (queue or task) per connection.
 public struct HTTP2ServerConnection: Sendable {
     /// How many recently closed / reset stream ids are remembered to classify late frames.
-    static let closedStreamMemory = 1024
+    static let closedStreamMemory = 2048
 
     let configuration: HTTP2ServerConfiguration
     var prefaceBytesMatched = 0
@@ -31,12 +31,19 @@ public struct HTTP2ServerConnection: Sendable {
     var highestPeerStreamID: UInt32 = 0
     /// Highest stream handed to the application (GOAWAY last-stream-id).
     var lastProcessedStreamID: UInt32 = 0
-    /// Streams we reset: late frames on them are ignored (RFC 9113 §5.1 "closed").
-    var resetStreams = RecentStreamIDs(capacity: closedStreamMemory)
-    /// Streams closed by END_STREAM in both directions or by the peer's RST_STREAM.
-    var closedStreams = RecentStreamIDs(capacity: closedStreamMemory)
+    /// How recently closed streams were closed, to classify late frames (RFC 9113 §5.1).
+    var closedStreams = ClosedStreams(capacity: closedStreamMemory)
     /// A header block waiting for CONTINUATION frames.
     var pendingHeaderBlock: PendingHeaderBlock?
+
+    /// Flood budgets (see `HTTP2ServerConfiguration`): frames without request progress...
+    var controlBudget: TokenBucket
+    /// ...and stream resets (client RST_STREAM plus stream errors its frames cause).
+    var resetBudget: TokenBucket
+    /// DATA octets emitted and not yet converted into control-frame tokens.
+    var controlCreditOctets = 0
+    /// The driver's clock (monotonic nanoseconds) at the latest `receive`.
+    var now: UInt64 = 0
 
     var connectionSendWindow = FlowControlWindow(65535)
     var connectionReceiveWindow: FlowControlWindow
@@ -59,6 +66,8 @@ public struct HTTP2ServerConnection: Sendable {
         var endStream: Bool
         var priority: HTTP2PriorityInfo?
         var bytes: [UInt8]
+        /// CONTINUATION frames received for this block so far.
+        var continuations = 0
     }
 
     /// Creates the connection and queues our SETTINGS (and the connection WINDOW_UPDATE), so
@@ -70,7 +79,12 @@ public struct HTTP2ServerConnection: Sendable {
             max(configuration.connectionWindowSize, 65535), HTTP2Settings.maxWindowSize)
         configuration.maxFrameSize = min(
             max(configuration.maxFrameSize, HTTP2Settings.minMaxFrameSize), HTTP2Settings.maxMaxFrameSize)
+        configuration.controlFrameCreditBytes = max(configuration.controlFrameCreditBytes, 1)
         self.configuration = configuration
+        self.controlBudget = TokenBucket(capacity: configuration.controlFrameBurst,
+                                         perSecond: configuration.controlFramesPerSecond)
+        self.resetBudget = TokenBucket(capacity: configuration.streamResetBurst,
+                                       perSecond: configuration.streamResetsPerSecond)
         self.frameDecoder = FrameDecoder(maxFrameSize: configuration.maxFrameSize)
         // A larger table limit is safe to apply at once; a smaller one only once acknowledged.
         self.headerDecoder = HPACKDecoder(
@@ -145,15 +159,16 @@ public struct HTTP2ServerConnection: Sendable {
     /// Sends RST_STREAM for a stream error (RFC 9113 §5.4.2) and forgets the stream.
     mutating func failStream(_ id: UInt32, code: HTTP2ErrorCode, events: inout [HTTP2Event]) {
         FrameEncoder.rstStream(streamID: id, errorCode: code.rawValue, into: &output)
-        if removeStream(id, reset: true) {
+        if removeStream(id, closure: .resetLocally) {
             events.append(.streamReset(streamID: id, code: code))
         }
     }
 
-    /// Removes a stream and its queued output; returns whether it existed.
+    /// Removes a stream and its queued output, remembering how it closed; returns whether it
+    /// existed.
     @discardableResult
-    mutating func removeStream(_ id: UInt32, reset: Bool) -> Bool {
-        if reset { resetStreams.insert(id) } else { closedStreams.insert(id) }
+    mutating func removeStream(_ id: UInt32, closure: StreamClosure) -> Bool {
+        closedStreams.record(id, closure)
         guard let stream = streams.removeValue(forKey: id) else { return false }
         queuedDataTotal -= stream.queuedDataBytes
         return true

@@ -16,7 +16,10 @@ import Mesh
 /// * identities: the key is a decimal ID inside the remote's range; the labels contain
 ///   `k8s:io.cilium.k8s.policy.cluster=<remote>` (and no such label with another source/value);
 /// * endpoints: `IPIdentityPair` decodes; `PrefixString()` == key; `ID` inside the remote's
-///   range or reserved (< 256).
+///   range or reserved (< 256);
+/// * endpoint slices: the zstd-compressed protobuf `ClusterEndpointSlice` decodes and validates
+///   (`Mesh.ClusterEndpointSliceValue.decode`); `cluster` == remote, `namespace/name` == key,
+///   `clusterID` == remote ID.
 public struct EntryValidator: Sendable {
     public let remote: String
     public let clusterID: UInt32
@@ -36,6 +39,7 @@ public struct EntryValidator: Sendable {
             return EntryRejection(.limit, "value of \(value.count) bytes exceeds \(maxValueBytes)")
         }
         if kind == .identities { return checkIdentity(name: name, value: value) }
+        if kind == .endpointSlices { return checkEndpointSlice(name: name, value: value) }
         let json: JSONValue
         do {
             json = try JSONParser.parse(value)
@@ -52,8 +56,28 @@ public struct EntryValidator: Sendable {
         case .services: return checkService(name: name, json)
         case .serviceExports: return checkServiceExport(name: name, json)
         case .endpoints: return checkEndpoint(name: name, json)
-        case .identities: return nil
+        case .identities, .endpointSlices: return nil
         }
+    }
+
+    /// `ClusterEndpointSlice.Unmarshal` (zstd, protobuf, `validate`) and the reader's validators.
+    private func checkEndpointSlice(name: String, value: [UInt8]) -> EntryRejection? {
+        let slice: ClusterEndpointSliceValue
+        do {
+            slice = try ClusterEndpointSliceValue.decode(value)
+        } catch {
+            return EntryRejection(.invalidValue, error.description)
+        }
+        if slice.cluster != remote {
+            return EntryRejection(.foreignCluster, "unexpected cluster name: got \(slice.cluster), expected \(remote)")
+        }
+        if "\(slice.namespace)/\(slice.name)" != name {
+            return EntryRejection(.invalidValue, "namespaced name does not match key: got \(slice.namespace)/\(slice.name), expected \(name)")
+        }
+        if slice.clusterID != clusterID {
+            return EntryRejection(.foreignCluster, "unexpected cluster ID: got \(slice.clusterID), expected \(clusterID)")
+        }
+        return nil
     }
 
     private func checkNode(name: String, _ v: JSONValue) -> EntryRejection? {
@@ -195,7 +219,7 @@ public struct EntryValidator: Sendable {
         case .services: return serviceShape
         case .serviceExports: return serviceExportShape
         case .endpoints: return ipIdentityPairShape
-        case .identities: return .any
+        case .identities, .endpointSlices: return .any
         }
     }
 

@@ -4,6 +4,9 @@ import Mesh
 /// reference/cilium-1.19-plus.md §A.3): a JSON array of go-swagger `RemoteCluster` models,
 /// sorted by name, keys in alphabetical order, every field `omitempty` except `last-failure`
 /// (a `strfmt.DateTime` struct, RFC 3339 with milliseconds; the zero time when none).
+/// The endpoint-slice fields (`config.endpoint-slices-export-mode`, `num-endpoint-slices`,
+/// `synced.endpoint-slices`) follow main's PR #46506 as third-party notes name them
+/// (reference §A.3, unconfirmed in Cilium source); clients ignore unknown fields.
 public enum KVStoreMeshStatusJSON {
     public static func encode(_ remotes: [RemoteClusterStatus]) -> [UInt8] {
         GoJSON.array(remotes.sorted { $0.name < $1.name }.map(model)).encoded
@@ -14,6 +17,9 @@ public enum KVStoreMeshStatusJSON {
         if let c = r.config {
             var cf: [GoJSONField] = []
             if c.clusterID != 0 { cf.append(GoJSONField("cluster-id", .int(Int64(c.clusterID)))) }
+            if !c.endpointSlicesExportMode.isEmpty {
+                cf.append(GoJSONField("endpoint-slices-export-mode", .string(c.endpointSlicesExportMode)))
+            }
             if c.kvstoremesh { cf.append(GoJSONField("kvstoremesh", .bool(true))) }
             if c.required { cf.append(GoJSONField("required", .bool(true))) }
             if c.retrieved { cf.append(GoJSONField("retrieved", .bool(true))) }
@@ -28,6 +34,7 @@ public enum KVStoreMeshStatusJSON {
             let n = r.keys[kind] ?? 0
             if n != 0 { f.append(GoJSONField(label, .int(Int64(n)))) }
         }
+        count("num-endpoint-slices", .endpointSlices)
         count("num-endpoints", .endpoints)
         if r.failures != 0 { f.append(GoJSONField("num-failures", .int(Int64(r.failures)))) }
         count("num-identities", .identities)
@@ -37,6 +44,9 @@ public enum KVStoreMeshStatusJSON {
         if r.ready { f.append(GoJSONField("ready", .bool(true))) }
         f.append(GoJSONField("status", .string(r.statusText)))
         var sf: [GoJSONField] = []
+        if r.enabled.contains(.endpointSlices) {
+            sf.append(GoJSONField(ReflectorKind.endpointSlices.statusName, .bool(r.synced.contains(.endpointSlices))))
+        }
         for kind in [ReflectorKind.endpoints, .identities, .nodes] where r.synced.contains(kind) {
             sf.append(GoJSONField(kind.statusName, .bool(true)))
         }

@@ -1,9 +1,15 @@
 import Mesh
 
-/// The five reflectors of Cilium's KVStoreMesh (`pkg/clustermesh/kvstoremesh/reflector/cell.go`,
+/// The reflectors of Cilium's KVStoreMesh (`pkg/clustermesh/kvstoremesh/reflector/cell.go`,
 /// reference/cilium-1.19-plus.md §A.2 table). Raw values are upstream's `reflector.Name`s;
 /// `allCases` is their sorted order, which the drain follows.
+///
+/// `endpointSlices` (1.20+ ClusterMesh Service v2, reference §B) is not in the stored upstream
+/// `cell.go` versions; agents on main read `cilium/cache/endpointslices/v1/<R>` and wait for its
+/// canary when the remote's `endpointSlicesExportMode` is set, so it follows the same pattern
+/// (name `endpoint slices`, as the agent's observer is called, revocable like services).
 public enum ReflectorKind: String, CaseIterable, Sendable, Comparable {
+    case endpointSlices = "endpoint slices"
     case endpoints
     case identities
     case nodes
@@ -15,6 +21,7 @@ public enum ReflectorKind: String, CaseIterable, Sendable, Comparable {
     /// The state prefix the kind lives under in a clustermesh-apiserver (`basePrefix`).
     public var basePrefix: String {
         switch self {
+        case .endpointSlices: return KeyPaths.endpointSlicesPrefix
         case .endpoints: return KeyPaths.ipPrefix
         case .identities: return KeyPaths.identitiesPrefix
         case .nodes: return KeyPaths.nodesPrefix
@@ -64,11 +71,12 @@ public enum ReflectorKind: String, CaseIterable, Sendable, Comparable {
 
     /// Revoked when the remote stays unreachable longer than `--clustermesh-cache-ttl`
     /// (`WithRevocation()`).
-    public var revocable: Bool { self == .services || self == .serviceExports }
+    public var revocable: Bool { self == .services || self == .serviceExports || self == .endpointSlices }
 
     /// Key of the kind in the status API's `synced` object.
     public var statusName: String {
         switch self {
+        case .endpointSlices: return "endpoint-slices"
         case .endpoints: return "endpoints"
         case .identities: return "identities"
         case .nodes: return "nodes"

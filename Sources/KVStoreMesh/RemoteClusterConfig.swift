@@ -62,6 +62,9 @@ public struct RemoteClusterConfig: Sendable, Equatable {
     /// 1…ClusterIDMax of the local setting, and a local 511 setting requires the remote to match.
     public func validationError(localMaxConnectedClusters: UInt32) -> String? {
         if id == 0 { return "ClusterID 0 is reserved" }
+        if !Self.exportModes.contains(endpointSlicesExportMode) {
+            return "unknown endpointSlicesExportMode \"\(endpointSlicesExportMode)\""
+        }
         if id > localMaxConnectedClusters { return "ClusterID > \(localMaxConnectedClusters) is not supported" }
         if localMaxConnectedClusters != 255 && maxConnectedClusters != localMaxConnectedClusters {
             return "mismatched MaxConnectedClusters; local=\(localMaxConnectedClusters), remote=\(maxConnectedClusters)"
@@ -77,12 +80,19 @@ public struct RemoteClusterConfig: Sendable, Equatable {
             serviceExportsEnabled: serviceExportsEnabled, endpointSlicesExportMode: endpointSlicesExportMode)
     }
 
+    /// `""` (services only: what readers see from older peers), and the two 1.20+ modes.
+    static let exportModes: Set<String> = [
+        "", ClusterConfigValue.exportModeServicesAndEndpointSlices, ClusterConfigValue.exportModeEndpointSlicesOnly,
+    ]
+
     /// Reflectors this remote feeds (`WithEnabledOverride`): service exports only when the remote
-    /// advertises the field; services not when it exports endpoint slices only.
+    /// advertises the field; services not when it exports endpoint slices only; endpoint slices
+    /// only when it exports them.
     public var enabledKinds: Set<ReflectorKind> {
         var kinds = Set(ReflectorKind.allCases)
         if serviceExportsEnabled == nil { kinds.remove(.serviceExports) }
-        if endpointSlicesExportMode == "endpointslices-only" { kinds.remove(.services) }
+        if endpointSlicesExportMode == ClusterConfigValue.exportModeEndpointSlicesOnly { kinds.remove(.services) }
+        if endpointSlicesExportMode.isEmpty { kinds.remove(.endpointSlices) }
         return kinds
     }
 }

@@ -11,8 +11,13 @@ public struct RemoteClusterStatus: Sendable, Equatable {
         public var kvstoremesh: Bool
         public var syncCanaries: Bool
         public var serviceExportsEnabled: Bool?
+        public var endpointSlicesExportMode: String
 
-        public init(required: Bool, retrieved: Bool, clusterID: UInt32, kvstoremesh: Bool, syncCanaries: Bool, serviceExportsEnabled: Bool?) {
+        public init(
+            required: Bool, retrieved: Bool, clusterID: UInt32, kvstoremesh: Bool, syncCanaries: Bool, serviceExportsEnabled: Bool?,
+            endpointSlicesExportMode: String = ""
+        ) {
+            self.endpointSlicesExportMode = endpointSlicesExportMode
             self.required = required
             self.retrieved = retrieved
             self.clusterID = clusterID
@@ -98,7 +103,8 @@ extension RemoteCluster {
                 ? RemoteClusterStatus.Config(
                     required: true, retrieved: s.remoteConfig != nil, clusterID: s.remoteConfig?.id ?? 0,
                     kvstoremesh: s.remoteConfig?.cached ?? false, syncCanaries: s.remoteConfig?.syncedCanaries ?? false,
-                    serviceExportsEnabled: s.remoteConfig?.serviceExportsEnabled)
+                    serviceExportsEnabled: s.remoteConfig?.serviceExportsEnabled,
+                    endpointSlicesExportMode: s.remoteConfig?.endpointSlicesExportMode ?? "")
                 : nil
             let ready = s.connected && s.ready && ReflectorKind.allCases.allSatisfy { s.synced.contains($0) }
             return RemoteClusterStatus(

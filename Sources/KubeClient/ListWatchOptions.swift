@@ -79,6 +79,8 @@ public struct ListWatchStatus: Sendable, Equatable {
     public var events = 0
     /// Failed attempts (list or watch).
     public var failures = 0
+    /// The API version being listed and watched (one of the watcher's candidates).
+    public var version = ""
 
     public init() {}
 }

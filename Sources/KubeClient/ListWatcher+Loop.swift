@@ -19,11 +19,15 @@ extension ListWatcher {
         var listedOnce = false
         var watchFailures = 0
         var missing = false
+        let candidates = [resource] + alternatives
+        var current = 0
+        update { $0.version = resource.version }
         while !stopSignal.isStopped {
+            let resource = candidates[current]
             guard let rv = resourceVersion else {
                 update { $0.phase = .listing }
                 do throws(KubeClientError) {
-                    let (items, listRV) = try listAll()
+                    let (items, listRV) = try listAll(resource)
                     if stopSignal.isStopped { break }
                     if missing { log("resource is now served, listing") }
                     missing = false
@@ -42,7 +46,17 @@ extension ListWatcher {
                 } catch {
                     if error == .cancelled { break }
                     let delay: Duration
+                    if error.statusCode == 404 && current + 1 < candidates.count {
+                        // Not served in this version: try the next one at once.
+                        current += 1
+                        if !missing { log("\(resource.version) not served, trying \(candidates[current].version)") }
+                        let version = candidates[current].version
+                        update { $0.version = version }
+                        continue
+                    }
                     if error.statusCode == 404 {
+                        current = 0
+                        update { $0.version = candidates[0].version }
                         if !missing { log("not found (CRD missing?), retrying until it appears") }
                         if !missing { onUpdate(.resourceMissing) }
                         missing = true
@@ -59,7 +73,7 @@ extension ListWatcher {
             }
             update { $0.phase = .watching }
             let begin = ContinuousClock.now
-            switch watch(from: rv) {
+            switch watch(resource, from: rv) {
             case .stopped:
                 break
             case .ended(let newRV, let events):
@@ -102,7 +116,7 @@ extension ListWatcher {
     }
 
     /// Every page of the list; restarts from the first page when the continue token expired.
-    func listAll() throws(KubeClientError) -> ([KubeRawObject], String) {
+    func listAll(_ resource: KubeResource) throws(KubeClientError) -> ([KubeRawObject], String) {
         var items: [KubeRawObject] = []
         var token: String?
         var restarts = 0
@@ -136,7 +150,7 @@ extension ListWatcher {
     }
 
     /// One watch connection from `resourceVersion`.
-    func watch(from resourceVersion: String) -> WatchOutcome {
+    func watch(_ resource: KubeResource, from resourceVersion: String) -> WatchOutcome {
         let timeout = Int.random(in: options.watchTimeoutSeconds...(2 * options.watchTimeoutSeconds))
         var current = resourceVersion
         var delivered = 0

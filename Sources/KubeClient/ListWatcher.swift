@@ -11,7 +11,12 @@ import Synchronization
 /// Runs on its own thread between `start()` and `stop()`; `onUpdate` and `onLog` are called on
 /// that thread, in order.
 public final class ListWatcher: Sendable {
+    /// The preferred collection.
     public let resource: KubeResource
+    /// Other API versions of the same collection, tried in order when the current one answers
+    /// 404 (a CRD that serves only an older or newer version); the resource counts as missing
+    /// only when none of them is served.
+    public let alternatives: [KubeResource]
     public let options: ListWatchOptions
     let client: KubeHTTPClient
     let onUpdate: @Sendable (ListWatchUpdate) -> Void
@@ -22,12 +27,14 @@ public final class ListWatcher: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     public init(
-        client: KubeHTTPClient, resource: KubeResource, options: ListWatchOptions = ListWatchOptions(),
+        client: KubeHTTPClient, resource: KubeResource, alternatives: [KubeResource] = [],
+        options: ListWatchOptions = ListWatchOptions(),
         onLog: @escaping @Sendable (String) -> Void = { _ in },
         onUpdate: @escaping @Sendable (ListWatchUpdate) -> Void
     ) {
         self.client = client
         self.resource = resource
+        self.alternatives = alternatives
         self.options = options
         self.onLog = onLog
         self.onUpdate = onUpdate

@@ -13,20 +13,23 @@ public struct ClusterConfigValue: Sendable, Equatable {
     /// `*bool,omitempty` (1.17+): nil omits the field. When non-nil the serviceexports canary
     /// must be written or 1.17+ KVStoreMesh never becomes ready.
     public var serviceExportsEnabled: Bool?
-    /// `endpointSlicesExportMode,omitempty` (main / 1.20+: "", "services-and-endpointslices",
-    /// "endpointslices-only"); KVStoreMesh copies a remote's value through.
+    /// `endpointSlicesExportMode,omitempty` (1.20+): `services-and-endpointslices`,
+    /// `endpointslices-only`, or `""` (omitted: services only, what older readers see).
     public var endpointSlicesExportMode: String
+
+    public static let exportModeServicesAndEndpointSlices = "services-and-endpointslices"
+    public static let exportModeEndpointSlicesOnly = "endpointslices-only"
 
     public init(
         id: UInt32, syncedCanaries: Bool = true, cached: Bool = false, maxConnectedClusters: UInt32 = 255,
         serviceExportsEnabled: Bool? = false, endpointSlicesExportMode: String = ""
     ) {
+        self.endpointSlicesExportMode = endpointSlicesExportMode
         self.id = id
         self.syncedCanaries = syncedCanaries
         self.cached = cached
         self.maxConnectedClusters = maxConnectedClusters
         self.serviceExportsEnabled = serviceExportsEnabled
-        self.endpointSlicesExportMode = endpointSlicesExportMode
     }
 
     public var json: GoJSON {

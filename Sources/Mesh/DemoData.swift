@@ -1,7 +1,8 @@
 /// A small, realistic mesh state for one cluster, modelled on Cilium's cluster-mesh
 /// "rebel-base / x-wing" walkthrough on kind: two nodes, the `rebel-base` and `x-wing`
 /// identities, three endpoint IPs (x-wing dual-stack), the global service `default/rebel-base`,
-/// the cluster config, heartbeat, `.has-cluster-config` and the five sync canaries.
+/// its EndpointSlice (1.20+ `ClusterEndpointSlice`), the cluster config, heartbeat,
+/// `.has-cluster-config` and the six sync canaries.
 ///
 /// Addressing (deterministic; `k = max(clusterID, 1) - 1`, node index `i` = 0 control-plane,
 /// 1 worker):
@@ -24,7 +25,11 @@ public enum DemoData {
         var out: [(key: String, value: [UInt8])] = [
             (KeyPaths.heartbeat, timestamp),
             (KeyPaths.hasClusterConfig, Array("true".utf8)),
-            (KeyPaths.clusterConfig(cluster: clusterName), ClusterConfigValue(id: clusterID).jsonBytes),
+            (
+                KeyPaths.clusterConfig(cluster: clusterName),
+                ClusterConfigValue(id: clusterID, endpointSlicesExportMode: ClusterConfigValue.exportModeServicesAndEndpointSlices)
+                    .jsonBytes
+            ),
         ]
         for node in nodes(clusterName: clusterName, clusterID: clusterID) {
             out.append((node.key, node.jsonBytes))
@@ -37,7 +42,9 @@ public enum DemoData {
         }
         let service = self.service(clusterName: clusterName, clusterID: clusterID)
         out.append((service.key, service.jsonBytes))
-        for canary in KeyPaths.syncedCanaries(cluster: clusterName) {
+        let slice = endpointSlice(clusterName: clusterName, clusterID: clusterID)
+        out.append((slice.key, (try? slice.encoded()) ?? []))
+        for canary in KeyPaths.syncedCanariesV2(cluster: clusterName) {
             out.append((canary, timestamp))
         }
         return out
@@ -107,12 +114,12 @@ public enum DemoData {
             out.append(
                 IPIdentityPairValue(
                     ip: podIPv4(clusterID, 1, host: pod.host), hostIP: host, id: id,
-                    k8sNamespace: namespace, k8sPodName: pod.name))
+                    k8sNamespace: namespace, k8sPodName: pod.name, k8sServiceAccount: "default"))
             if index == 0 {
                 out.append(
                     IPIdentityPairValue(
                         ip: podIPv6(clusterID, 1, host: UInt16(pod.host) << 8 | 0x5a), hostIP: host, id: id,
-                        k8sNamespace: namespace, k8sPodName: pod.name))
+                        k8sNamespace: namespace, k8sPodName: pod.name, k8sServiceAccount: "default"))
             }
         }
         return out
@@ -131,6 +138,23 @@ public enum DemoData {
             cluster: clusterName, namespace: namespace, name: serviceName,
             frontends: [clusterIP: port], backends: backends, hostnames: [:], labels: [:],
             selector: ["name": "rebel-base"], clusterID: clusterID)
+    }
+
+    /// The service's EndpointSlice as exported (1.20+): both rebel-base pods, ready, on the worker.
+    public static func endpointSlice(clusterName: String, clusterID: UInt32) -> ClusterEndpointSliceValue {
+        let endpoints = pods(clusterName: clusterName).filter { $0.app == "rebel-base" }.map { pod in
+            ClusterEndpointSliceValue.Endpoint(
+                addresses: [podIPv4(clusterID, 1, host: pod.host).description],
+                conditions: .init(ready: true, serving: true, terminating: false), nodeName: "\(clusterName)-worker")
+        }
+        return ClusterEndpointSliceValue(
+            cluster: clusterName, clusterID: clusterID, namespace: namespace,
+            name: "rebel-base-\(suffix(hash("\(clusterName)/rebel-base/slice"), length: 5))",
+            labels: [
+                "kubernetes.io/service-name": serviceName,
+                "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+            ],
+            addressType: "IPv4", endpoints: endpoints, ports: [.init(name: "", protocol: "TCP", port: 80)])
     }
 
     // MARK: - Helpers

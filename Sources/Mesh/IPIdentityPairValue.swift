@@ -1,5 +1,5 @@
 /// `identity.IPIdentityPair` at `cilium/state/ip/v1/default/<PrefixString>`
-/// (reference/cilium-clustermesh.md §1.5).
+/// (reference/cilium-clustermesh.md §1.5, cilium-1.19-plus.md §D).
 public struct IPIdentityPairValue: Sendable, Equatable {
     /// `identity.NamedPort`: `{"Name":..,"Port":..,"Protocol":..}`.
     public struct NamedPort: Sendable, Equatable {
@@ -24,12 +24,16 @@ public struct IPIdentityPairValue: Sendable, Equatable {
     public var metadata: String
     public var k8sNamespace: String
     public var k8sPodName: String
+    /// `K8sServiceAccount,omitempty` (1.19+, PR #41276; from CEP `status.service-account` or CES
+    /// `endpoints[].service-account`). 1.16–1.18 readers ignore the unknown field.
+    public var k8sServiceAccount: String
     public var namedPorts: [NamedPort]
 
     public init(
         ip: GoIP?, mask: [UInt8]? = nil, hostIP: GoIP?, id: UInt32, key: UInt8 = 0, metadata: String = "",
-        k8sNamespace: String = "", k8sPodName: String = "", namedPorts: [NamedPort] = []
+        k8sNamespace: String = "", k8sPodName: String = "", k8sServiceAccount: String = "", namedPorts: [NamedPort] = []
     ) {
+        self.k8sServiceAccount = k8sServiceAccount
         self.ip = ip
         self.mask = mask
         self.hostIP = hostIP
@@ -64,6 +68,7 @@ public struct IPIdentityPairValue: Sendable, Equatable {
         // `omitempty` fields.
         if !k8sNamespace.isEmpty { fields.append(GoJSONField("K8sNamespace", .string(k8sNamespace))) }
         if !k8sPodName.isEmpty { fields.append(GoJSONField("K8sPodName", .string(k8sPodName))) }
+        if !k8sServiceAccount.isEmpty { fields.append(GoJSONField("K8sServiceAccount", .string(k8sServiceAccount))) }
         if !namedPorts.isEmpty {
             fields.append(
                 GoJSONField(

@@ -19,9 +19,13 @@ public enum KeyPaths {
     /// IPs always live in address space `default`.
     public static let ipDefaultPrefix = "cilium/state/ip/v1/default"
     public static let serviceExportsPrefix = "cilium/state/serviceexports/v1"
+    /// 1.20+ `ClusterEndpointSlice`s (zstd-compressed protobuf).
+    public static let endpointSlicesPrefix = "cilium/state/endpointslices/v1"
 
     /// The five prefixes a 1.18 apiserver writes a sync canary for, in write order.
     public static let syncedStatePrefixes = [nodesPrefix, servicesPrefix, identitiesPrefix, ipPrefix, serviceExportsPrefix]
+    /// The six a 1.20+ apiserver writes (the endpoint slices' last).
+    public static let syncedStatePrefixesV2 = syncedStatePrefixes + [endpointSlicesPrefix]
 
     /// `cilium/state/nodes/v1/<cluster>/<node>`
     public static func node(cluster: String, name: String) -> String {
@@ -36,6 +40,12 @@ public enum KeyPaths {
     /// `cilium/state/serviceexports/v1/<cluster>/<namespace>/<name>`
     public static func serviceExport(cluster: String, namespace: String, name: String) -> String {
         "\(serviceExportsPrefix)/\(cluster)/\(namespace)/\(name)"
+    }
+
+    /// `cilium/state/endpointslices/v1/<cluster>/<namespace>/<slice>` (the EndpointSlice's name,
+    /// not the Service's).
+    public static func endpointSlice(cluster: String, namespace: String, name: String) -> String {
+        "\(endpointSlicesPrefix)/\(cluster)/\(namespace)/\(name)"
     }
 
     /// `cilium/state/identities/v1/id/<id>`
@@ -61,6 +71,11 @@ public enum KeyPaths {
     /// The five canaries for `cluster`, in `syncedStatePrefixes` order.
     public static func syncedCanaries(cluster: String) -> [String] {
         syncedStatePrefixes.map { synced(cluster: cluster, prefix: $0) }
+    }
+
+    /// The six canaries of a 1.20+ apiserver, in `syncedStatePrefixesV2` order.
+    public static func syncedCanariesV2(cluster: String) -> [String] {
+        syncedStatePrefixesV2.map { synced(cluster: cluster, prefix: $0) }
     }
 
     /// Inclusive numeric-identity range of a cluster (`pkg/identity/numericidentity.go`):

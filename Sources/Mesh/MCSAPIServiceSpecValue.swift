@@ -1,9 +1,14 @@
-/// `MCSAPIServiceSpec` (Cilium 1.18, `pkg/clustermesh/mcsapi/types/mcsapiservicespec.go`) at
-/// `cilium/state/serviceexports/v1/<cluster>/<namespace>/<name>` (reference/cilium-clustermesh.md §1.9).
+/// `MCSAPIServiceSpec` (newest upstream `pkg/clustermesh/mcsapi/types/mcsapiservicespec.go`, MCS-API
+/// v1beta1) at `cilium/state/serviceexports/v1/<cluster>/<namespace>/<name>`
+/// (reference/cilium-clustermesh.md §1.9, cilium-1.19-plus.md §D).
 ///
-/// Field order and tags: `cluster`, `name`, `namespace`, untagged `Annotations` and `Labels`
-/// (nil map → `null`), `exportCreationTimestamp` (`metav1.Time`: RFC 3339 UTC, zero → `null`),
-/// `ports` (never `null`), `type`, `sessionAffinity`, `sessionAffinityConfig,omitempty`.
+/// Field order and tags: `cluster`, `name`, `namespace`, `annotations,omitempty`,
+/// `labels,omitempty` (the ServiceExport's `exportedAnnotations`/`exportedLabels`),
+/// `exportCreationTimestamp` (`metav1.Time`: RFC 3339 UTC, zero → `null`), `ports` (never
+/// `null`), `type`, `sessionAffinity`, `sessionAffinityConfig,omitempty`, `ipFamilies,omitempty`,
+/// `internalTrafficPolicy,omitempty`, `trafficDistribution,omitempty`. Older readers (1.17/1.18,
+/// untagged `Annotations`/`Labels`) match the lowercase keys case-insensitively, as Go's JSON
+/// decoder does, and skip the newer fields.
 public struct MCSAPIServiceSpecValue: Sendable, Equatable {
     /// MCS-API `ServicePort`: `name,omitempty`, `protocol,omitempty`, `appProtocol,omitempty`, `port`.
     public struct Port: Sendable, Equatable {
@@ -44,12 +49,20 @@ public struct MCSAPIServiceSpecValue: Sendable, Equatable {
     public var sessionAffinity: String
     /// `sessionAffinityConfig.clientIP.timeoutSeconds`; nil omits the field.
     public var sessionAffinityTimeoutSeconds: Int32?
+    /// The service's `spec.ipFamilies`; empty omits the field.
+    public var ipFamilies: [String]
+    public var internalTrafficPolicy: String?
+    public var trafficDistribution: String?
 
     public init(
         cluster: String, name: String, namespace: String, annotations: [String: String]? = nil,
         labels: [String: String]? = nil, exportCreationTimestamp: Int64?, ports: [Port], type: String,
-        sessionAffinity: String, sessionAffinityTimeoutSeconds: Int32? = nil
+        sessionAffinity: String, sessionAffinityTimeoutSeconds: Int32? = nil, ipFamilies: [String] = [],
+        internalTrafficPolicy: String? = nil, trafficDistribution: String? = nil
     ) {
+        self.ipFamilies = ipFamilies
+        self.internalTrafficPolicy = internalTrafficPolicy
+        self.trafficDistribution = trafficDistribution
         self.cluster = cluster
         self.name = name
         self.namespace = namespace
@@ -70,8 +83,10 @@ public struct MCSAPIServiceSpecValue: Sendable, Equatable {
             GoJSONField("cluster", .string(cluster)),
             GoJSONField("name", .string(name)),
             GoJSONField("namespace", .string(namespace)),
-            GoJSONField("Annotations", .stringMap(annotations)),
-            GoJSONField("Labels", .stringMap(labels)),
+        ]
+        if let annotations, !annotations.isEmpty { fields.append(GoJSONField("annotations", .stringMap(annotations))) }
+        if let labels, !labels.isEmpty { fields.append(GoJSONField("labels", .stringMap(labels))) }
+        fields += [
             GoJSONField(
                 "exportCreationTimestamp",
                 exportCreationTimestamp.map { .string(GoTime.rfc3339(secondsSinceEpoch: $0)) } ?? .null),
@@ -83,6 +98,9 @@ public struct MCSAPIServiceSpecValue: Sendable, Equatable {
             fields.append(
                 GoJSONField("sessionAffinityConfig", .fields(["clientIP": .fields(["timeoutSeconds": .int(Int64(timeout))])])))
         }
+        if !ipFamilies.isEmpty { fields.append(GoJSONField("ipFamilies", .array(ipFamilies.map { .string($0) }))) }
+        if let internalTrafficPolicy { fields.append(GoJSONField("internalTrafficPolicy", .string(internalTrafficPolicy))) }
+        if let trafficDistribution { fields.append(GoJSONField("trafficDistribution", .string(trafficDistribution))) }
         return .object(fields)
     }
 

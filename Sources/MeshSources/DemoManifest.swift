@@ -3,7 +3,8 @@ import Mesh
 /// The bundled demo as Kubernetes objects: Cilium's cluster-mesh "rebel-base / x-wing"
 /// walkthrough on kind for one cluster — the nodes `<C>-control-plane` and `<C>-worker`, the
 /// `x-wing` (dual-stack) and two `rebel-base` pods as CiliumEndpoints with their
-/// CiliumIdentities, and the global Service `default/rebel-base` with its EndpointSlice.
+/// CiliumIdentities, the global Service `default/rebel-base` with its EndpointSlice, and the
+/// Namespace `default` (un-annotated: global by default).
 ///
 /// Names and addresses follow `Mesh.DemoData`'s scheme (same FNV-1a derivations of the cluster
 /// name, same address plan), so the mirror publishes exactly the state keys and values
@@ -23,6 +24,13 @@ public enum DemoManifest {
         let sliceName = "rebel-base-\(suffix(hash("\(c)/rebel-base/slice"), length: 5))"
         return """
             # Cilium cluster-mesh demo (rebel-base / x-wing) for cluster \(c) (ID \(id)).
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: default
+              labels:
+                kubernetes.io/metadata.name: default
+            ---
             \(controlPlane)
             \(worker)
             ---
@@ -60,6 +68,7 @@ public enum DemoManifest {
                 - ipv4: \(podIPv4(id, 1, host: pods[0].host))
                   ipv6: \(podIPv6(id, 1, host: UInt16(pods[0].host) << 8 | 0x5a))
                 node: \(workerIP)
+              service-account: default
               state: ready
             ---
             apiVersion: cilium.io/v2
@@ -77,6 +86,7 @@ public enum DemoManifest {
                 addressing:
                 - ipv4: \(podIPv4(id, 1, host: pods[1].host))
                 node: \(workerIP)
+              service-account: default
               state: ready
             ---
             apiVersion: cilium.io/v2
@@ -94,6 +104,7 @@ public enum DemoManifest {
                 addressing:
                 - ipv4: \(podIPv4(id, 1, host: pods[2].host))
                 node: \(workerIP)
+              service-account: default
               state: ready
             ---
             apiVersion: v1

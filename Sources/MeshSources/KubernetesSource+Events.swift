@@ -47,7 +47,10 @@ final class KubernetesSourceSink: Sendable {
             }
             if !batch.isEmpty { apply(batch, kind: kind) }
         case .resourceMissing:
-            guard emptyWhenMissing.contains(kind) else { return }
+            guard emptyWhenMissing.contains(kind) else {
+                log("\(kind.rawValue): CRD missing; its canary waits until the CRD appears and is listed")
+                return
+            }
             log("\(kind.rawValue): CRD missing, publishing an empty list until it appears")
             apply([.replaceAll(kind, [])], kind: kind)
         }

@@ -11,13 +11,16 @@ public struct KubernetesSourceOptions: Sendable {
     public var batchSize: Int
     /// Kinds to watch; nil means every kind the mirror consumes with its configuration.
     public var kinds: Set<KubeKind>?
-    /// Kinds whose missing CRD counts as an empty list, so their canary is still written
-    /// (Cilium "pretends synced" without the MCS-API ServiceExport CRD). Still retried.
+    /// Kinds whose missing CRD counts as an empty list, so their canary is written anyway. Empty
+    /// by default: a canary promises peers that the list is complete, and a peer that sees it
+    /// over an empty prefix deletes everything it imported from us (cilium/cilium #47793, a 1.20
+    /// bug: the apiserver wrote the canary of an absent CRD). A missing CRD is retried until it
+    /// appears and its list completes; only then is the canary written.
     public var emptyWhenMissing: Set<KubeKind>
 
     public init(
         listWatch: ListWatchOptions = ListWatchOptions(), timeouts: KubeTimeouts = KubeTimeouts(), batchSize: Int = 500,
-        kinds: Set<KubeKind>? = nil, emptyWhenMissing: Set<KubeKind> = [.serviceExport]
+        kinds: Set<KubeKind>? = nil, emptyWhenMissing: Set<KubeKind> = []
     ) {
         self.listWatch = listWatch
         self.timeouts = timeouts
@@ -66,7 +69,10 @@ public final class KubernetesSource: Sendable {
         var watchers: [KubeKind: ListWatcher] = [:]
         for kind in kinds {
             let resource = Self.resource(for: kind, serviceProxyName: mirror.configuration.serviceProxyName)
-            watchers[kind] = ListWatcher(client: client, resource: resource, options: options.listWatch, onLog: log) { update in
+            watchers[kind] = ListWatcher(
+                client: client, resource: resource, alternatives: Self.alternatives(for: kind), options: options.listWatch,
+                onLog: log
+            ) { update in
                 sink.handle(update, kind: kind)
             }
         }
@@ -114,6 +120,7 @@ public final class KubernetesSource: Sendable {
     /// selected with `!service.kubernetes.io/service-proxy-name`, as Cilium does.
     public static func resource(for kind: KubeKind, serviceProxyName: String? = nil) -> KubeResource {
         switch kind {
+        case .namespace: KubeResource(group: "", version: "v1", plural: "namespaces")
         case .ciliumNode: KubeResource(group: "cilium.io", version: "v2", plural: "ciliumnodes")
         case .ciliumIdentity: KubeResource(group: "cilium.io", version: "v2", plural: "ciliumidentities")
         case .ciliumEndpoint: KubeResource(group: "cilium.io", version: "v2", plural: "ciliumendpoints")
@@ -124,7 +131,14 @@ public final class KubernetesSource: Sendable {
                 labelSelector: serviceProxyName.flatMap { $0.isEmpty ? nil : "service.kubernetes.io/service-proxy-name=\($0)" }
                     ?? "!service.kubernetes.io/service-proxy-name")
         case .endpointSlice: KubeResource(group: "discovery.k8s.io", version: "v1", plural: "endpointslices")
-        case .serviceExport: KubeResource(group: "multicluster.x-k8s.io", version: "v1alpha1", plural: "serviceexports")
+        // MCS-API v1beta1 (what Cilium 1.20+ installs and requires); v1alpha1 is the fallback.
+        case .serviceExport: KubeResource(group: "multicluster.x-k8s.io", version: "v1beta1", plural: "serviceexports")
         }
+    }
+
+    /// Other versions of `kind`'s collection, tried when the preferred one is not served:
+    /// older MCS-API ServiceExport CRDs serve `v1alpha1` only.
+    public static func alternatives(for kind: KubeKind) -> [KubeResource] {
+        kind == .serviceExport ? [KubeResource(group: "multicluster.x-k8s.io", version: "v1alpha1", plural: "serviceexports")] : []
     }
 }

@@ -47,7 +47,7 @@ public enum MeshSourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .file(let path): "file:\(path)"
         case .synthetic(let p):
             "synthetic:nodes=\(p.nodes),endpoints=\(p.endpoints),identities=\(p.identities),services=\(p.services),"
-                + "churn=\(p.churn),seed=\(p.seed),ipv6=\(p.ipv6Percent),batch=\(p.batchSize)"
+                + "churn=\(p.churn),seed=\(p.seed),ipv6=\(p.ipv6Percent),batch=\(p.batchSize),nonglobal=\(p.nonGlobalPercent)"
         case .demo: "demo"
         case .empty: "empty"
         }

@@ -12,6 +12,8 @@ import Mesh
 ///   first identity's namespace (identity changes keep the namespace);
 /// * identities `lowerBound(cluster range) + 256 + j`, labels of a pod in `ns-<j % 50>` with
 ///   app `app-<j>`, service account, the cluster label and, for some, version/part-of labels;
+/// * namespaces `ns-0` … `ns-<min(50, identities) - 1>`, the first `nonglobal` percent annotated
+///   `clustermesh.cilium.io/global: "false"`;
 /// * service `ns-<s % 50>/svc-<s>`, global, ClusterIP `10.96.(s>>8).(s&255)`, port 80/TCP
 ///   `http`, one EndpointSlice whose backends are the first 100 endpoints with `e % services == s`.
 public struct SyntheticMesh: Sendable {
@@ -68,6 +70,18 @@ public struct SyntheticMesh: Sendable {
             ipam: .init(podCIDRs: ["\(v4).0/24", podIPv6(n, host: 0) + "/64"]),
             bootid: uuid(SplitMix64.mix(parameters.seed ^ UInt64(n) &* 0x100_0000_01B3)))
         return CiliumNode(metadata: KubeObjectMeta(name: name, labels: labels), spec: spec)
+    }
+
+    // MARK: - Namespaces
+
+    /// Namespace `ns-<j>` is not global when `j` falls in the first `nonGlobalPercent` percent.
+    public func isGlobal(namespace j: Int) -> Bool { j * 100 >= namespaces * parameters.nonGlobalPercent }
+
+    public func namespaceObject(_ j: Int) -> KubeNamespace {
+        KubeNamespace(
+            metadata: KubeObjectMeta(
+                name: "ns-\(j)", labels: ["kubernetes.io/metadata.name": "ns-\(j)"],
+                annotations: isGlobal(namespace: j) ? nil : [KubeNamespace.globalAnnotation: "false"]))
     }
 
     // MARK: - Identities

@@ -13,6 +13,9 @@ public struct SyntheticMeshParameters: Sendable, Equatable {
     public var ipv6Percent: Int
     /// Objects per `MeshMirror.apply` call during the initial load.
     public var batchSize: Int
+    /// Percentage of the namespaces annotated `clustermesh.cilium.io/global: "false"` (their
+    /// identities, endpoints and services are then not exported).
+    public var nonGlobalPercent: Int
 
     // Limits of the address plan (`SyntheticMesh`).
     public static let maxNodes = 32_768
@@ -23,8 +26,9 @@ public struct SyntheticMeshParameters: Sendable, Equatable {
 
     public init(
         nodes: Int = 10, endpoints: Int = 100, identities: Int = 20, services: Int = 5, churn: Int = 0,
-        seed: UInt64 = 1, ipv6Percent: Int = 10, batchSize: Int = 5000
+        seed: UInt64 = 1, ipv6Percent: Int = 10, batchSize: Int = 5000, nonGlobalPercent: Int = 0
     ) {
+        self.nonGlobalPercent = nonGlobalPercent
         self.nodes = nodes
         self.endpoints = endpoints
         self.identities = identities
@@ -35,7 +39,7 @@ public struct SyntheticMeshParameters: Sendable, Equatable {
         self.batchSize = batchSize
     }
 
-    /// Parses `k=v,k=v` (keys: nodes, endpoints, identities, services, churn, seed, ipv6, batch;
+    /// Parses `k=v,k=v` (keys: nodes, endpoints, identities, services, churn, seed, ipv6, batch, nonglobal;
     /// omitted keys keep their defaults); `spec` is only used in error messages.
     public init(parsing text: Substring, spec: String) throws(MeshSourceError) {
         self.init()
@@ -54,9 +58,11 @@ public struct SyntheticMeshParameters: Sendable, Equatable {
             case "seed": seed = value
             case "ipv6": ipv6Percent = small
             case "batch": batchSize = small
+            case "nonglobal": nonGlobalPercent = small
             case let key:
                 throw .invalidSpec(
-                    spec, reason: "unknown key \"\(key)\" (nodes, endpoints, identities, services, churn, seed, ipv6, batch)")
+                    spec,
+                    reason: "unknown key \"\(key)\" (nodes, endpoints, identities, services, churn, seed, ipv6, batch, nonglobal)")
             }
         }
         try validate(spec: spec)
@@ -74,6 +80,7 @@ public struct SyntheticMeshParameters: Sendable, Equatable {
         guard churn <= Self.maxChurn else { throw fail("churn must be 0...\(Self.maxChurn)") }
         guard ipv6Percent <= 100 else { throw fail("ipv6 must be 0...100 (percent)") }
         guard (1...1_000_000).contains(batchSize) else { throw fail("batch must be 1...1000000") }
+        guard nonGlobalPercent <= 100 else { throw fail("nonglobal must be 0...100 (percent)") }
     }
 
     /// Endpoints with an IPv6 address too: every endpoint whose index modulo 100 is below the percentage.

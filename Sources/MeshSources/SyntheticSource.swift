@@ -11,6 +11,8 @@ import Synchronization
 /// as `beginRelist`, upserts in `batchSize` batches (one `apply` each, so the mirror's lock and
 /// each store transaction stay bounded) and `relistDone`; consumed kinds it does not generate
 /// (CiliumEndpointSlices, ServiceExports) get an empty `replaceAll`, so all canaries follow.
+/// Namespaces come first: `nonglobal` percent of them are annotated
+/// `clustermesh.cilium.io/global: "false"`, so their objects are not published.
 /// Then, with `churn > 0`, a 100 ms timer applies `churn` endpoint changes per second: IP
 /// moves, identity changes (same namespace) and deletes/recreates, chosen from the seed.
 /// EndpointSlices are not updated by churn (service backends keep the initial IPs).
@@ -102,7 +104,8 @@ public final class SyntheticSource: MeshSource {
             } while start < count
             return true
         }
-        guard feed(.ciliumNode, count: p.nodes, make: { .ciliumNode(mesh.node($0)) }),
+        guard feed(.namespace, count: mesh.namespaces, make: { .namespace(mesh.namespaceObject($0)) }),
+            feed(.ciliumNode, count: p.nodes, make: { .ciliumNode(mesh.node($0)) }),
             feed(.ciliumIdentity, count: p.identities, make: { .ciliumIdentity(mesh.identity($0)) }),
             feed(.ciliumEndpoint, count: p.endpoints, make: { .ciliumEndpoint(mesh.endpoint($0, state: initial[$0])) }),
             feed(.service, count: p.services, make: { .service(mesh.service($0)) }),

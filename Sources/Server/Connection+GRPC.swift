@@ -267,8 +267,10 @@ extension Connection {
     /// left waits in the store's bounded per-stream queue (or its watchers are set aside).
     func pump(_ call: GRPCCall) {
         guard let session = call.watchSession, !call.finished else { return }
-        while h2.queuedBytes(streamID: call.streamID) < configuration.watchStreamOutputHighWater,
-              pendingOutputBytes < configuration.connectionOutputHighWater {
+        // Kept requests go first; the connection's total backlog (socket buffer and flow-control
+        // queues) bounds what all watches may add (Connection+Backpressure.swift).
+        while !hasDeferredEvents, h2.queuedBytes(streamID: call.streamID) < configuration.watchStreamOutputHighWater,
+              heldBytes < configuration.connectionOutputHighWater {
             let responses = session.takeResponses(max: 64)
             if responses.isEmpty { break }
             metrics?.watchResponsesSent.increment(by: Int64(responses.count))

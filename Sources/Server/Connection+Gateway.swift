@@ -15,6 +15,7 @@ extension Connection {
         if path == Self.statusPath, let status = configuration.statusJSON {
             let exchange = GatewayExchange(work: .status(status), transport: transport,
                                            context: CallContext(principal: principal), acceptEncoding: nil)
+            exchange.isHead = method == "HEAD"
             return exchange
         }
         let metadata = GatewayHandler.metadata(fromHeaders: headers)
@@ -30,7 +31,9 @@ extension Connection {
         default:
             work = .unary(route)
         }
-        return GatewayExchange(work: work, transport: transport, context: context, acceptEncoding: acceptEncoding)
+        let exchange = GatewayExchange(work: work, transport: transport, context: context, acceptEncoding: acceptEncoding)
+        exchange.isHead = method == "HEAD"
+        return exchange
     }
 
     /// Request body bytes for an exchange.
@@ -94,7 +97,7 @@ extension Connection {
     /// Moves pending watch responses out while there is room.
     func pumpGateway(_ exchange: GatewayExchange) {
         guard let stream = exchange.watch, !exchange.ended, stream.isStarted else { return }
-        while pendingOutputBytes < configuration.connectionOutputHighWater {
+        while !hasDeferredEvents, heldBytes < configuration.connectionOutputHighWater {
             if case .http2(let id) = exchange.transport,
                h2.queuedBytes(streamID: id) >= configuration.watchStreamOutputHighWater { break }
             let chunks = stream.takeChunks(max: 64)
@@ -117,14 +120,18 @@ extension Connection {
             for (n, v) in response.headers { headers.add(n, v) }
             if !keepAlive { headers.add("Connection", "close") }
             let head = HTTPResponseHead(status: response.status, headers: headers)
-            emit(HTTP1Encoder.encode(head, framing: .contentLength(response.body.count)) + response.body)
+            // RFC 9110 §9.3.2: a HEAD response has the GET headers (Content-Length included) and
+            // no content.
+            emit(HTTP1Encoder.encode(head, framing: .contentLength(response.body.count))
+                 + (exchange.isHead ? [] : response.body))
             http1ExchangeEnded(exchange, keepAlive: keepAlive)
         case .http2(let id):
             var fields = [HeaderField(name: ":status", value: String(response.status))]
             for (n, v) in response.headers { fields.append(HeaderField(name: n.lowercased(), value: v)) }
             fields.append(HeaderField(name: "content-length", value: String(response.body.count)))
-            h2.sendHeaders(streamID: id, fields: fields, endStream: response.body.isEmpty)
-            if !response.body.isEmpty { h2.sendData(streamID: id, bytes: response.body, endStream: true) }
+            let body = exchange.isHead ? [] : response.body
+            h2.sendHeaders(streamID: id, fields: fields, endStream: body.isEmpty)
+            if !body.isEmpty { h2.sendData(streamID: id, bytes: body, endStream: true) }
             gatewayStreams[id] = nil
         }
     }

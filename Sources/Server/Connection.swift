@@ -63,6 +63,20 @@ final class Connection: @unchecked Sendable {
     var closeAfterFlush = false
     /// Reading is suspended while the client does not read what we send.
     var readPaused = false
+    /// HTTP/2 events held back, in arrival order, while the peer holds more than
+    /// `responseBacklogDeferBytes` of our output (Connection+Backpressure.swift); `deferredHead`
+    /// is the next one, `deferredCost` their estimated memory.
+    var deferredEvents: [HTTP2Event] = []
+    var deferredHead = 0
+    var deferredCost = 0
+    /// A hop onto `queue` to resume deferred events is pending.
+    var resumeScheduled = false
+    /// Backlog stall detection: a check is pending; the held bytes and time of the last progress.
+    var stallCheckScheduled = false
+    var stallMarkBytes = 0
+    var stallMarkTime: UInt64 = 0
+    /// Output is done and shut down; input is read and discarded until EOF or a deadline.
+    var lingering = false
     /// Coalesces watch wake-ups from store writers into one hop onto `queue`.
     let pumpScheduled = Atomic<Bool>(false)
 
@@ -104,6 +118,10 @@ final class Connection: @unchecked Sendable {
     // MARK: reading
 
     private func onReadable() {
+        if lingering {
+            drainLingering()
+            return
+        }
         var budget = configuration.readBudgetPerEvent
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while budget > 0 {
@@ -142,7 +160,7 @@ final class Connection: @unchecked Sendable {
         case .closed:
             return
         case .http2:
-            handle(h2.receive(bytes))
+            handle(h2.receive(bytes, now: DispatchTime.now().uptimeNanoseconds))
         case .http1:
             receivedHTTP1(bytes)
         case .sniffing:
@@ -154,7 +172,7 @@ final class Connection: @unchecked Sendable {
                 proto = .http2
                 let buffered = sniffBuffer
                 sniffBuffer = []
-                handle(h2.receive(buffered[...]))
+                handle(h2.receive(buffered[...], now: DispatchTime.now().uptimeNanoseconds))
             case .http1:
                 proto = .http1
                 let buffered = sniffBuffer
@@ -169,38 +187,39 @@ final class Connection: @unchecked Sendable {
     // MARK: HTTP/2 events
 
     private func handle(_ events: [HTTP2Event]) {
-        for event in events {
-            switch event {
-            case .headers(let id, let fields, let endStream):
-                if id > highestStreamID {
-                    highestStreamID = id
-                    openStream(id, fields: fields, endStream: endStream)
-                } else if calls[id] != nil, endStream {
-                    // Trailers from the client end its side of the stream.
-                    endOfRequest(id)
-                }
-            case .data(let id, let bytes, let endStream):
-                requestData(id, bytes: bytes, endStream: endStream)
-            case .streamReset(let id, _):
-                dropCall(id)
-            case .windowAvailable:
-                pumpWatches()
-            case .goAway:
-                break
-            case .connectionError:
-                closeAfterFlush = true
+        for event in events { admit(event) }
+    }
+
+    /// One codec event, in order; `admit` (Connection+Backpressure.swift) decides when.
+    func process(_ event: HTTP2Event) {
+        switch event {
+        case .headers(let id, let fields, let endStream):
+            if id > highestStreamID {
+                highestStreamID = id
+                openStream(id, fields: fields, endStream: endStream)
+            } else if endStream {
+                // Trailers from the client end its side of the stream (gRPC call or
+                // gateway request alike).
+                endOfRequest(id)
             }
+        case .data(let id, let bytes, let endStream):
+            requestData(id, bytes: bytes, endStream: endStream)
+        case .streamReset(let id, _):
+            dropCall(id)
+        case .windowAvailable:
+            pumpWatches()
+        case .goAway:
+            break
+        case .connectionError:
+            closeAfterFlush = true
         }
     }
 
     /// Sends the HTTP/2 output, then closes if the codec says the connection is over.
     func flush() {
-        if case .http2 = proto, h2.totalQueuedBytes > configuration.maxQueuedResponseBytes {
-            logger.warning("closing a connection whose client does not read its responses", metadata: [
-                "peer": "\(peer)", "queued": "\(h2.totalQueuedBytes)"])
-            h2.goAway(code: .enhanceYourCalm, debugData: Array("response backlog limit".utf8))
-            for call in Array(calls.values) { dropCall(call.streamID) }
-            closeAfterFlush = true
+        resumeDeferred()
+        if case .http2 = proto, heldBytes > configuration.maxQueuedResponseBytes {
+            cutOff("response size limit", held: heldBytes)
         }
         if case .http2 = proto {
             let bytes = h2.takeOutput()
@@ -208,6 +227,7 @@ final class Connection: @unchecked Sendable {
             if h2.isClosed { closeAfterFlush = true }
         }
         flushOutput()
+        watchBacklog()
     }
 
     // MARK: TLS
@@ -315,6 +335,9 @@ final class Connection: @unchecked Sendable {
             w.suspend()
         }
         if closeAfterFlush {
+            // HTTP/2: half-close and drain first, so that the peer reads our GOAWAY rather than
+            // a reset (Connection+Backpressure.swift).
+            if lingering || beginLingering() { return }
             close()
             return
         }

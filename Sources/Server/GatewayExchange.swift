@@ -21,6 +21,8 @@ final class GatewayExchange {
     let context: CallContext
     let acceptEncoding: String?
     var body: [UInt8] = []
+    /// A HEAD request: the response carries headers only (RFC 9110 §9.3.2).
+    var isHead = false
     var headSent = false
     var ended = false
 

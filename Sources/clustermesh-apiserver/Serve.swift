@@ -12,6 +12,8 @@ import Sockets
 import Synchronization
 import TLS
 
+extension ServiceV2Mode: ExpressibleByArgument {}
+
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the etcd v3 API (the default).")
 
@@ -43,6 +45,12 @@ struct Serve: ParsableCommand {
 
     @Flag(name: .customLong("enable-mcs-api"), help: "Publish MCS-API ServiceExports.")
     var enableMCSAPI = false
+
+    @Option(name: .customLong("clustermesh-service-v2"), help: "ClusterMesh service v2 rollout mode: prefer-legacy, prefer-endpointslice, or only-endpointslice (only-endpointslice stops exporting services/v1).")
+    var serviceV2Mode: ServiceV2Mode = .preferLegacy
+
+    @Option(name: .customLong("clustermesh-default-global-namespace"), help: "Mark all namespaces as global by default unless overridden by the clustermesh.cilium.io/global annotation (true or false).")
+    var defaultGlobalNamespace = true
 
     @Option(name: .customLong("anonymous-access"), help: "What plaintext (unauthenticated) clients may do: read or readwrite.")
     var anonymousAccess: Access = .read
@@ -144,7 +152,10 @@ struct Serve: ParsableCommand {
         let spec = try sourceSpec
         let mirrorConfig = MeshMirrorConfiguration(
             cluster: MeshClusterInfo(name: clusterName, id: clusterID, maxConnectedClusters: maxConnectedClusters),
-            enableCiliumEndpointSlice: enableCiliumEndpointSlice, enableMCSAPI: enableMCSAPI)
+            enableCiliumEndpointSlice: enableCiliumEndpointSlice, enableMCSAPI: enableMCSAPI,
+            serviceV2Mode: serviceV2Mode, defaultGlobalNamespace: defaultGlobalNamespace,
+            // Kubernetes: every object's Namespace exists; wait for it as upstream does.
+            requireNamespaceObjects: spec == .kubernetes)
         let runner = try MirrorRunner(spec: spec, configuration: mirrorConfig, store: store) { mirror in
             try KubernetesSourceFactory.make(kubeconfig: kubeconfig, mirror: mirror)
         }

@@ -185,4 +185,40 @@ import Testing
         }
         #expect(count == 2000)
     }
+
+    /// Fixed-length violations visible in the header are errors before the payload arrives
+    /// (h2spec http2/6.5/3 announces 9 octets of SETTINGS and sends only 8).
+    @Test(arguments: [
+        ("SETTINGS length 9", "000009 04 00 00000000", HTTP2ErrorCode.frameSizeError),
+        ("SETTINGS ACK with payload", "000006 04 01 00000000", .frameSizeError),
+        ("SETTINGS on stream 1", "000006 04 00 00000001", .protocolError),
+        ("PING length 7", "000007 06 00 00000000", .frameSizeError),
+        ("PING on stream 1 (stream checked first)", "000006 06 00 00000001", .protocolError),
+        ("WINDOW_UPDATE length 5", "000005 08 00 00000003", .frameSizeError),
+        ("RST_STREAM length 5", "000005 03 00 00000001", .frameSizeError),
+        ("GOAWAY length 7", "000007 07 00 00000000", .frameSizeError),
+        ("DATA on stream 0", "000010 00 00 00000000", .protocolError),
+        ("CONTINUATION on stream 0", "000010 09 00 00000000", .protocolError),
+    ])
+    func headerOnlyErrors(name: String, header: String, code: HTTP2ErrorCode) throws {
+        var decoder = FrameDecoder()
+        decoder.append(hex(header)[...])
+        #expect(throws: HTTP2Error.self, "\(name)") { _ = try decoder.nextFrame() }
+        do {
+            var again = FrameDecoder()
+            again.append(hex(header)[...])
+            _ = try again.nextFrame()
+        } catch {
+            #expect(error.code == code, "\(name)")
+            #expect(error.scope == .connection, "\(name)")
+        }
+    }
+
+    @Test func validHeadersStillWaitForTheirPayload() throws {
+        var decoder = FrameDecoder()
+        decoder.append(hex("000006 04 00 00000000 0003")[...])
+        #expect(try decoder.nextFrame() == nil)
+        decoder.append(hex("00000064")[...])
+        #expect(try decoder.nextFrame() == .settings(ack: false, [HTTP2Setting(3, 100)]))
+    }
 }

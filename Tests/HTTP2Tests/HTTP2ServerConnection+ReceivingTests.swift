@@ -184,11 +184,66 @@ import Testing
                                                                                 weight: 1))))
         #expect(events.isEmpty)
         #expect(try h.output().isEmpty)
-        // DATA and HEADERS are STREAM_CLOSED.
-        #expect(try h.expectStreamError(h.client.data(1, [1]), streamID: 1, .streamClosed))
-        _ = h.send(h.client.headers(3, endStream: true))
-        h.connection.sendHeaders(streamID: 3, fields: [HeaderField(name: ":status", value: "200")], endStream: true)
+        // RFC 9113 §5.1: DATA after END_STREAM on a closed stream is a connection error of type
+        // STREAM_CLOSED (h2spec http2/5.1/11).
+        #expect(try h.expectConnectionError(h.client.data(1, [1]), .streamClosed))
+    }
+
+    @Test func headersOnAFinishedStreamIsAConnectionStreamClosedError() throws {
+        // h2spec http2/5.1/12: GET, response, the same HEADERS again → GOAWAY(STREAM_CLOSED).
+        var h = try Harness()
+        _ = h.send(h.client.headers(1, endStream: true))
+        h.connection.sendHeaders(streamID: 1, fields: [HeaderField(name: ":status", value: "200")], endStream: true)
         _ = try h.output()
+        #expect(!h.connection.isStreamOpen(1))
+        #expect(try h.expectConnectionError(h.client.headers(1, endStream: true), .streamClosed))
+    }
+
+    @Test func framesAfterThePeersResetAreStreamErrors() throws {
+        // h2spec http2/5.1/8 and 5.1/9: after the client's RST_STREAM, DATA and HEADERS are
+        // stream errors of type STREAM_CLOSED; the connection lives on.
+        var h = try Harness()
+        _ = h.send(h.client.headers(1))
+        #expect(h.send(h.client.frame(.rstStream(streamID: 1, errorCode: 8))) == [.streamReset(streamID: 1, code: .cancel)])
+        #expect(try h.expectStreamError(h.client.data(1, [1], endStream: true), streamID: 1, .streamClosed))
+        _ = h.send(h.client.headers(3))
+        _ = h.send(h.client.frame(.rstStream(streamID: 3, errorCode: 8)))
         #expect(try h.expectStreamError(h.client.headers(3, endStream: true), streamID: 3, .streamClosed))
+        #expect(h.send(h.client.headers(5, endStream: true)).count == 1)
+    }
+
+    @Test func framesInFlightAfterOurResetAreIgnored() throws {
+        var h = try Harness()
+        _ = h.send(h.client.headers(1))
+        h.connection.resetStream(streamID: 1, code: .cancel)
+        _ = try h.output()
+        // The client's RST_STREAM crossing ours does not make its in-flight frames errors.
+        var events = h.send(h.client.frame(.rstStream(streamID: 1, errorCode: 8)))
+        events += h.send(h.client.data(1, [1, 2]))
+        events += h.send(h.client.headers(1, [HeaderField(name: "x-t", value: "1")], endStream: true))
+        #expect(events.isEmpty)
+        #expect(try h.output().isEmpty)
+        #expect(!h.connection.isClosed)
+    }
+
+    @Test func requestTrailersAfterDataEndTheStream() throws {
+        // h2spec generic/4/4: HEADERS, DATA, then trailers with END_STREAM; the application sees
+        // the trailers as the end of the request and can answer.
+        var h = try Harness()
+        let request = TestClient.request(path: "/", extra: [("trailer", "x-test")])
+        #expect(h.send(h.client.headers(1, request)) == [.headers(streamID: 1, fields: request, endStream: false)])
+        #expect(h.send(h.client.data(1, Array("test".utf8))) == [.data(streamID: 1, bytes: Array("test".utf8),
+                                                                        endStream: false)])
+        let trailers = [HeaderField(name: "x-test", value: "ok")]
+        #expect(h.send(h.client.headers(1, trailers, endStream: true))
+            == [.headers(streamID: 1, fields: trailers, endStream: true)])
+        h.connection.sendHeaders(streamID: 1, fields: [HeaderField(name: ":status", value: "404")], endStream: true)
+        let frames = try h.output()
+        #expect(frames.count == 1)
+        guard case .headers(1, _, true, true, _)? = frames.first else {
+            Issue.record("no response HEADERS: \(frames)")
+            return
+        }
+        #expect(!h.connection.isStreamOpen(1))
     }
 }

@@ -91,6 +91,21 @@ import Testing
         #expect(category(.endpoints, "<nil>", #"{"ID":458800}"#) == nil)  // Cilium ignores nil IPs; key must match
     }
 
+    @Test func endpointSlices() throws {
+        func slice(cluster: String = "east", id: UInt32 = 7, name: String = "web-abc", addresses: [String] = ["10.0.0.1"]) throws -> [UInt8] {
+            try ClusterEndpointSliceValue(
+                cluster: cluster, clusterID: id, namespace: "ns", name: name, labels: ["kubernetes.io/service-name": "web"],
+                addressType: "IPv4", endpoints: [.init(addresses: addresses, conditions: .init(ready: true))], ports: []
+            ).encoded()
+        }
+        #expect(v.check(.endpointSlices, name: "ns/web-abc", value: try slice()) == nil)
+        #expect(v.check(.endpointSlices, name: "ns/other", value: try slice())?.category == .invalidValue)
+        #expect(v.check(.endpointSlices, name: "ns/web-abc", value: try slice(cluster: "west"))?.category == .foreignCluster)
+        #expect(v.check(.endpointSlices, name: "ns/web-abc", value: try slice(id: 8))?.category == .foreignCluster)
+        #expect(v.check(.endpointSlices, name: "ns/web-abc", value: try slice(addresses: ["fd00::1"]))?.category == .invalidValue)
+        #expect(category(.endpointSlices, "ns/web-abc", "not zstd") == .invalidValue)
+    }
+
     @Test func sizeLimit() {
         let small = EntryValidator(remote: "east", clusterID: 7, maxConnectedClusters: 255, maxValueBytes: 10)
         #expect(small.check(.nodes, name: "n", value: Array(repeating: 0x20, count: 11))?.category == .limit)

@@ -121,7 +121,7 @@ import Testing
         await h.mesh.stop()
     }
 
-    @Test func cacheTTLRevokesOnlyServicesAndServiceExports() async {
+    @Test func cacheTTLRevokesOnlyServicesEndpointSlicesAndServiceExports() async {
         let h = MeshHarness {
             $0.heartbeatTimeout = 180
             $0.heartbeatCheckInterval = 30
@@ -136,6 +136,7 @@ import Testing
         #expect(await h.converged(east))
         #expect(!h.keys(prefix: "cilium/cache/services/v1/east/").isEmpty)
         #expect(!h.keys(prefix: "cilium/cache/serviceexports/v1/east/").isEmpty)
+        #expect(!h.keys(prefix: "cilium/cache/endpointslices/v1/east/").isEmpty)
         let kept: Set<ReflectorKind> = [.nodes, .identities, .endpoints]
         east.freeze()
         #expect(await advance(h.clock, upTo: 400, step: 5) { h.status("east")?.connected == false })
@@ -143,6 +144,7 @@ import Testing
         #expect(!h.keys(prefix: "cilium/cache/services/v1/east/").isEmpty)
         #expect(await advance(h.clock, upTo: 120, step: 5) {
             h.keys(prefix: "cilium/cache/services/v1/east/").isEmpty && h.keys(prefix: "cilium/cache/serviceexports/v1/east/").isEmpty
+                && h.keys(prefix: "cilium/cache/endpointslices/v1/east/").isEmpty
         })
         #expect(h.cache("east") == MeshHarness.expectedCache(east, kinds: kept))
         #expect(h.localCanaries("east") == Set(ReflectorKind.allCases))
@@ -182,7 +184,8 @@ import Testing
         #expect(h.cache("east").isEmpty)
         #expect(await advance(h.clock, upTo: 200, step: 5) { (h.status("east")?.failures ?? 0) >= 1 })
         #expect(h.status("east")?.lastFailure?.contains("failed to retrieve cluster configuration") == true)
-        east.put("cilium/cluster-config/east", ClusterConfigValue(id: 7).jsonBytes)
+        east.put("cilium/cluster-config/east", ClusterConfigValue(
+            id: 7, endpointSlicesExportMode: ClusterConfigValue.exportModeServicesAndEndpointSlices).jsonBytes)
         #expect(await advance(h.clock, upTo: 120, step: 2) { h.status("east")?.ready == true })
         #expect(await h.converged(east))
         await h.mesh.stop()

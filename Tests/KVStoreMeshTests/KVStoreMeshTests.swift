@@ -10,7 +10,7 @@ import Testing
         await h.start(["east"])
         #expect(await h.converged(east))
         #expect(h.text("cilium/cluster-config/east")
-            == #"{"id":7,"capabilities":{"syncedCanaries":true,"cached":true,"maxConnectedClusters":255,"serviceExportsEnabled":false}}"#)
+            == #"{"id":7,"capabilities":{"syncedCanaries":true,"cached":true,"maxConnectedClusters":255,"serviceExportsEnabled":false,"endpointSlicesExportMode":"services-and-endpointslices"}}"#)
         #expect(h.localCanaries("east") == Set(ReflectorKind.allCases))
         #expect(h.mesh.isReady)
         // Key mapping of reference §A.2: ip loses `default`, identities keep `id/`.
@@ -19,6 +19,7 @@ import Testing
         #expect(cache.keys.contains { $0.hasPrefix("cilium/cache/identities/v1/east/id/") })
         #expect(cache.keys.contains { $0.hasPrefix("cilium/cache/nodes/v1/east/") })
         #expect(cache.keys.contains { $0.hasPrefix("cilium/cache/services/v1/east/default/") })
+        #expect(cache.keys.contains { $0.hasPrefix("cilium/cache/endpointslices/v1/east/default/rebel-base-") })
         await h.mesh.stop()
     }
 }
@@ -82,7 +83,7 @@ extension KVStoreMeshTests {
                 : ReflectorKind.allCases.first { d.key.hasPrefix($0.cachePrefix(remote: "east") + "/") }!.rawValue
             if order.last != group { order.append(group) }
         }
-        #expect(order == ["synced", "endpoints", "identities", "nodes", "services"])  // no service exports cached
+        #expect(order == ["synced", "endpoint slices", "endpoints", "identities", "nodes", "services"])  // no service exports cached
         await h.mesh.stop()
     }
 
@@ -94,10 +95,10 @@ extension KVStoreMeshTests {
         #expect(await eventually { (h.status("west")?.failures ?? 0) >= 1 })
         let counts = h.status("east")!.keys
         let json = String(decoding: h.mesh.statusJSON(), as: UTF8.self)
-        let expected = #"[{"config":{"cluster-id":7,"required":true,"retrieved":true,"service-exports-enabled":false,"sync-canaries":true},"connected":true,"last-failure":"0001-01-01T00:00:00.000Z","name":"east","#
-            + #""num-endpoints":\#(counts[.endpoints]!),"num-identities":\#(counts[.identities]!),"num-nodes":\#(counts[.nodes]!),"num-shared-services":1,"ready":true,"#
+        let expected = #"[{"config":{"cluster-id":7,"endpoint-slices-export-mode":"services-and-endpointslices","required":true,"retrieved":true,"service-exports-enabled":false,"sync-canaries":true},"connected":true,"last-failure":"0001-01-01T00:00:00.000Z","name":"east","#
+            + #""num-endpoint-slices":1,"num-endpoints":\#(counts[.endpoints]!),"num-identities":\#(counts[.identities]!),"num-nodes":\#(counts[.nodes]!),"num-shared-services":1,"ready":true,"#
             + #""status":"etcd: 1/1 connected, leases=0, lock leases=0, has-quorum=true: endpoint status checks are disabled, ID: 6f1e2d","#
-            + #""synced":{"endpoints":true,"identities":true,"nodes":true,"service-exports":true,"services":true}},"#
+            + #""synced":{"endpoint-slices":true,"endpoints":true,"identities":true,"nodes":true,"service-exports":true,"services":true}},"#
             + #"{"last-failure":"2026-01-01T00:00:00.000Z","name":"west","num-failures":1,"status":"Waiting for initial connection to be established","synced":{}}]"#
         #expect(json == expected)
         #expect(KVStoreMeshStatusJSON.encode([]) == Array("[]".utf8))

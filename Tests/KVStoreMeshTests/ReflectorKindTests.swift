@@ -4,9 +4,11 @@ import Testing
 /// The reflectors table of reference/cilium-1.19-plus.md §A.2.
 @Suite struct ReflectorKindTests {
     @Test func prefixesAndCanaries() {
-        #expect(ReflectorKind.allCases.map(\.rawValue) == ["endpoints", "identities", "nodes", "service exports", "services"])
+        #expect(ReflectorKind.allCases.map(\.rawValue) == ["endpoint slices", "endpoints", "identities", "nodes", "service exports", "services"])
         #expect(ReflectorKind.allCases == ReflectorKind.allCases.sorted())
         let rows: [(ReflectorKind, String, String, String)] = [
+            (.endpointSlices, "cilium/state/endpointslices/v1/R", "cilium/cache/endpointslices/v1/R",
+             "cilium/synced/R/cilium/cache/endpointslices/v1"),
             (.endpoints, "cilium/state/ip/v1/default", "cilium/cache/ip/v1/R", "cilium/synced/R/cilium/cache/ip/v1"),
             (.identities, "cilium/state/identities/v1/id", "cilium/cache/identities/v1/R/id", "cilium/synced/R/cilium/cache/identities/v1"),
             (.nodes, "cilium/state/nodes/v1/R", "cilium/cache/nodes/v1/R", "cilium/synced/R/cilium/cache/nodes/v1"),
@@ -23,6 +25,6 @@ import Testing
             #expect(kind.remoteCanary(remote: "R", cached: true) == canary)
             #expect(kind.remoteCanary(remote: "R", cached: false) == "cilium/synced/R/" + kind.basePrefix)
         }
-        #expect(ReflectorKind.allCases.filter(\.revocable) == [.serviceExports, .services])
+        #expect(ReflectorKind.allCases.filter(\.revocable) == [.endpointSlices, .serviceExports, .services])
     }
 }

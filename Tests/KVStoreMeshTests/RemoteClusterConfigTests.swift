@@ -12,7 +12,9 @@ import Testing
             == RemoteClusterConfig(id: 3, maxConnectedClusters: 255, serviceExportsEnabled: false))
         let main = parse(#"{"id":7,"capabilities":{"syncedCanaries":true,"cached":true,"maxConnectedClusters":511,"serviceExportsEnabled":true,"endpointSlicesExportMode":"endpointslices-only"}}"#)
         #expect(main == RemoteClusterConfig(id: 7, cached: true, maxConnectedClusters: 511, serviceExportsEnabled: true, endpointSlicesExportMode: "endpointslices-only"))
-        #expect(main?.enabledKinds == [.endpoints, .identities, .nodes, .serviceExports])
+        #expect(main?.enabledKinds == [.endpointSlices, .endpoints, .identities, .nodes, .serviceExports])
+        #expect(RemoteClusterConfig(id: 1, endpointSlicesExportMode: "services-and-endpointslices").enabledKinds == Set(ReflectorKind.allCases).subtracting([.serviceExports]))
+        #expect(RemoteClusterConfig(id: 1).enabledKinds == [.endpoints, .identities, .nodes, .services])
         #expect(parse(#"{}"#) == RemoteClusterConfig(id: 0, syncedCanaries: false))
         #expect(parse(#"{"id":-1}"#) == nil)
         #expect(parse(#"{"capabilities":{"syncedCanaries":"yes"}}"#) == nil)
@@ -27,6 +29,8 @@ import Testing
         #expect(RemoteClusterConfig(id: 5, maxConnectedClusters: 255).validationError(localMaxConnectedClusters: 511)
             == "mismatched MaxConnectedClusters; local=511, remote=255")
         #expect(RemoteClusterConfig(id: 5).validationError(localMaxConnectedClusters: 255) == nil)
+        #expect(RemoteClusterConfig(id: 5, endpointSlicesExportMode: "later").validationError(localMaxConnectedClusters: 255)
+            == #"unknown endpointSlicesExportMode "later""#)
     }
 
     @Test func publishedCopiesCapabilitiesAndMarksCached() {

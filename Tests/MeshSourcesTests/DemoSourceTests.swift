@@ -17,7 +17,7 @@ import Testing
         for entry in DemoData.entries(clusterName: name, clusterID: id, now: 0) where entry.key.hasPrefix("cilium/state/") {
             expected[entry.key] = String(decoding: entry.value, as: UTF8.self)
         }
-        #expect(published.count == 9)  // 2 nodes, 2 identities, 4 IPs, 1 service
+        #expect(published.count == 10)  // 2 nodes, 2 identities, 4 IPs, 1 service, 1 endpoint slice
         #expect(published.keys.sorted() == expected.keys.sorted())
         for (key, value) in expected { #expect(published[key] == value, "\(key)") }
         // Non-state keys: the same set (canaries, heartbeat, config).
@@ -34,7 +34,7 @@ import Testing
     @Test func objectsParse() throws {
         let objects = try DemoSource.objects(clusterName: "c1", clusterID: 1)
         let kinds = Dictionary(grouping: objects, by: \.kind).mapValues(\.count)
-        #expect(kinds == [.ciliumNode: 2, .ciliumIdentity: 2, .ciliumEndpoint: 3, .service: 1, .endpointSlice: 1])
+        #expect(kinds == [.namespace: 1, .ciliumNode: 2, .ciliumIdentity: 2, .ciliumEndpoint: 3, .service: 1, .endpointSlice: 1])
     }
 
     @Test func secondStartThrows() throws {

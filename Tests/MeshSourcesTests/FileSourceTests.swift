@@ -40,7 +40,7 @@ import Testing
         apiVersion: cilium.io/v2
         kind: CiliumIdentity
         metadata: {name: "65541"}
-        security-labels: {"k8s:app": x-wing, "k8s:io.cilium.k8s.policy.cluster": c1}
+        security-labels: {"k8s:app": x-wing, "k8s:io.cilium.k8s.policy.cluster": c1, "k8s:io.kubernetes.pod.namespace": default}
         """
 
     static func manifest(endpointIP: String, withSecondNode: Bool) -> String {
@@ -69,7 +69,7 @@ import Testing
             "cilium/state/nodes/v1/c1/n1",
             "cilium/state/nodes/v1/c1/n2",
         ])
-        #expect(state["cilium/state/identities/v1/id/65541"] == "k8s:app=x-wing;k8s:io.cilium.k8s.policy.cluster=c1;")
+        #expect(state["cilium/state/identities/v1/id/65541"] == "k8s:app=x-wing;k8s:io.cilium.k8s.policy.cluster=c1;k8s:io.kubernetes.pod.namespace=default;")
         #expect(state["cilium/state/ip/v1/default/10.1.1.10"]
             == #"{"IP":"10.1.1.10","Mask":null,"HostIP":"172.18.0.3","ID":65541,"Key":0,"Metadata":"","K8sNamespace":"default","K8sPodName":"x-wing"}"#)
         // Canaries for every resource, also services (no objects in the file).
@@ -139,6 +139,36 @@ import Testing
         TestSupport.write(Self.manifest(endpointIP: "10.1.1.10", withSecondNode: false), to: path)
         guard case .reloaded(let result) = source.poll() else { Issue.record("no reload"); return }
         #expect(result.deletes == 1 && result.puts == 0)
+    }
+
+    @Test func namespaceObjectsInTheFileDecide() throws {
+        // A Namespace annotated non-global hides its objects; un-annotated namespaces and those
+        // without a Namespace object follow --clustermesh-default-global-namespace (true here).
+        let dir = TestSupport.temporaryDirectory()
+        let path = dir + "/mesh.yaml"
+        let hidden = """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: default
+              annotations: {clustermesh.cilium.io/global: "false"}
+            ---
+            """
+        let manifest = Self.manifest(endpointIP: "10.1.1.10", withSecondNode: true)
+        TestSupport.write(hidden + "\n" + manifest, to: path)
+        let mirror = TestSupport.makeMirror()
+        mirror.start()
+        let source = FileSource(path: path, options: .init(pollInterval: 0))
+        try source.start(mirror: mirror)
+        #expect(mirror.isReady)
+        #expect(TestSupport.listing(mirror.store, prefix: "cilium/state/").keys.sorted() == ["cilium/state/nodes/v1/c1/n1", "cilium/state/nodes/v1/c1/n2"])
+        // Annotating it global (the file changes) publishes them.
+        TestSupport.write(hidden.replacingOccurrences(of: "\"false\"", with: "\"TRUE\"") + "\n" + manifest + "\n", to: path)
+        guard case .reloaded = source.poll() else {
+            Issue.record("no reload")
+            return
+        }
+        #expect(TestSupport.listing(mirror.store, prefix: "cilium/state/").count == 5)
     }
 
     @Test func directoryModeReadsManifestsSorted() throws {

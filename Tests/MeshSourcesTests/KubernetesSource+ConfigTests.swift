@@ -57,12 +57,13 @@ import Testing
         // Port 1 on loopback: nothing listens; the watchers just back off.
         let source = try KubernetesSource(
             config: KubeConfig(server: KubeServerURL(secure: false, host: "127.0.0.1", port: 1)), mirror: mirror)
-        // Default configuration: every resource; services also need endpointslices; no MCS-API.
-        #expect(source.kinds == [.ciliumNode, .ciliumIdentity, .ciliumEndpoint, .service, .endpointSlice])
+        // Default configuration: every resource; services also need endpointslices; every resource
+        // but nodes is filtered by namespace; no MCS-API.
+        #expect(source.kinds == [.namespace, .ciliumNode, .ciliumIdentity, .ciliumEndpoint, .service, .endpointSlice])
         #expect(throws: MeshSourceError.self) { try source.start(mirror: other) }
         try source.start(mirror: mirror)
         #expect(throws: MeshSourceError.alreadyStarted) { try source.start(mirror: mirror) }
-        #expect(source.statusDescription.hasPrefix("kubernetes http://127.0.0.1:1: CiliumNode"))
+        #expect(source.statusDescription.hasPrefix("kubernetes http://127.0.0.1:1: Namespace "))
         source.stop()
         source.stop()
     }

@@ -32,6 +32,8 @@ import Testing
             server = try FakeKubeAPIServer()
             server.addCollection(KubernetesSourceTests.identities, kind: "CiliumIdentity", apiVersion: "cilium.io/v2", installed: installed)
             server.addCollection(KubernetesSourceTests.endpoints, kind: "CiliumEndpoint", apiVersion: "cilium.io/v2", installed: installed)
+            // Namespaces are core (always served); none exists: the default (global) applies.
+            server.addCollection("/api/v1/namespaces", kind: "Namespace", apiVersion: "v1", installed: true)
             mirror = MeshMirror(
                 configuration: MeshMirrorConfiguration(cluster: MeshClusterInfo(name: "cluster3", id: 3), resources: resources, now: { 1_740_823_200 }),
                 store: store)
@@ -44,7 +46,7 @@ import Testing
         }
 
         func putIdentity(_ id: Int, app: String, silently: Bool = false) {
-            server.put(KubernetesSourceTests.identities, name: String(id), rest: #""security-labels":{"k8s:app":"\#(app)"}"#, silently: silently)
+            server.put(KubernetesSourceTests.identities, name: String(id), rest: #""security-labels":{"k8s:app":"\#(app)","k8s:io.kubernetes.pod.namespace":"ns1"}"#, silently: silently)
         }
 
         /// `id → app` for every identity key in the store.
@@ -62,9 +64,11 @@ import Testing
             return out
         }
 
-        /// Waits until the server serves `n` watch streams (so `dropWatches` reaches them).
-        func waitForWatches(_ n: Int = 1) -> Bool {
-            KubernetesSourceTests.eventually { server.watchCount == n }
+        /// Waits until the server serves `n` watch streams (default: one per watched kind, the
+        /// Namespace watch included), so `dropWatches` reaches them.
+        func waitForWatches(_ n: Int? = nil) -> Bool {
+            let count = n ?? source.kinds.count
+            return KubernetesSourceTests.eventually { server.watchCount == count }
         }
 
         func status(_ kind: KubeKind = .ciliumIdentity) -> ListWatchStatus? {
@@ -201,9 +205,14 @@ import Testing
         #expect(!h.mirror.status.initialListsDone.contains(.ciliumIdentity))
         let attempts = h.server.requestLog.count
         #expect(Self.eventually { h.server.requestLog.count > attempts + 1 })  // retried
+        // cilium/cilium #47793: no canary for a list that never happened (peers would drain).
+        let canary = Array("cilium/synced/cluster3/cilium/state/identities/v1".utf8)
+        #expect((try? h.store.range(key: canary, end: []).kvs.count) == 0)
+        #expect(!h.mirror.isReady)
         h.server.install(Self.identities)
         h.putIdentity(196_609, app: "late")
         #expect(Self.eventually { h.identityListing == ["196609": "late"] })
+        #expect(Self.eventually { (try? h.store.range(key: canary, end: []).kvs.count) == 1 })
         #expect(Self.eventually { h.status()?.phase == .watching })
         #expect(h.status()?.lists == 1)
     }
@@ -246,7 +255,9 @@ import Testing
         #expect(KubernetesSource.resource(for: .ciliumNode).path == "/apis/cilium.io/v2/ciliumnodes")
         #expect(KubernetesSource.resource(for: .ciliumEndpointSlice).path == "/apis/cilium.io/v2alpha1/ciliumendpointslices")
         #expect(KubernetesSource.resource(for: .endpointSlice).path == "/apis/discovery.k8s.io/v1/endpointslices")
-        #expect(KubernetesSource.resource(for: .serviceExport).path == "/apis/multicluster.x-k8s.io/v1alpha1/serviceexports")
+        #expect(KubernetesSource.resource(for: .serviceExport).path == "/apis/multicluster.x-k8s.io/v1beta1/serviceexports")
+        #expect(KubernetesSource.alternatives(for: .serviceExport).map(\.path) == ["/apis/multicluster.x-k8s.io/v1alpha1/serviceexports"])
+        #expect(KubernetesSource.resource(for: .namespace).path == "/api/v1/namespaces")
         let services = KubernetesSource.resource(for: .service)
         #expect(services.path == "/api/v1/services")
         #expect(services.listTarget(limit: 500, continueToken: nil)

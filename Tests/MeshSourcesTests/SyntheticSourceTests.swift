@@ -45,6 +45,25 @@ import Testing
         #expect(ips.contains("10.128.0.10"))
     }
 
+    @Test func nonGlobalNamespacesAreNotExported() async throws {
+        // 20 % of 50 namespaces (ns-0 … ns-9) annotated clustermesh.cilium.io/global: "false".
+        let p = SyntheticMeshParameters(nodes: 10, endpoints: 500, identities: 100, services: 50, nonGlobalPercent: 20)
+        #expect(try SyntheticMeshParameters(parsing: "nodes=10,endpoints=500,identities=100,services=50,nonglobal=20", spec: "s") == p)
+        let (mirror, source) = try await Self.run(p)
+        defer { source.stop() }
+        #expect(mirror.isReady)
+        let store = mirror.store
+        let global = (0..<50).filter { $0 >= 10 }.map { "ns-\($0)" }
+        // Identities j live in ns-(j % 50): 80 of the 100 are exported; nodes are never filtered.
+        #expect(TestSupport.count(store, prefix: KeyPaths.identitiesPrefix) == 80)
+        #expect(TestSupport.count(store, prefix: KeyPaths.nodesPrefix) == 10)
+        let ips = TestSupport.listing(store, prefix: KeyPaths.ipPrefix + "/")
+        #expect(!ips.isEmpty && ips.values.allSatisfy { value in global.contains { value.contains(#""K8sNamespace":"\#($0)""#) } })
+        #expect(TestSupport.count(store, prefix: KeyPaths.servicesPrefix) == 40)
+        #expect(TestSupport.count(store, prefix: KeyPaths.endpointSlicesPrefix) == 40)
+        #expect(throws: MeshSourceError.self) { try SyntheticMeshParameters(parsing: "nonglobal=101", spec: "s") }
+    }
+
     @Test func deterministicFromSeed() async throws {
         let p = SyntheticMeshParameters(nodes: 7, endpoints: 300, identities: 40, services: 9, seed: 42)
         let (a, sa) = try await Self.run(p)

@@ -38,3 +38,35 @@ import Mesh
         )
     }
 }
+
+@Suite struct ClusterConfigValue119Tests {
+    @Test func endpointSlicesExportMode() {
+        // clusterconfig-endpointslices-only.txtar (cilium-1.19-plus.md §B.1).
+        #expect(
+            ClusterConfigValue(id: 5, endpointSlicesExportMode: ClusterConfigValue.exportModeEndpointSlicesOnly).jsonValue()
+                == #"{"id":5,"capabilities":{"syncedCanaries":true,"maxConnectedClusters":255,"serviceExportsEnabled":false,"endpointSlicesExportMode":"endpointslices-only"}}"#
+        )
+        // The mode follows serviceExportsEnabled even when that is absent; KVStoreMesh's cached copy.
+        #expect(
+            ClusterConfigValue(
+                id: 7, cached: true, serviceExportsEnabled: nil,
+                endpointSlicesExportMode: ClusterConfigValue.exportModeServicesAndEndpointSlices
+            ).jsonValue()
+                == #"{"id":7,"capabilities":{"syncedCanaries":true,"cached":true,"maxConnectedClusters":255,"endpointSlicesExportMode":"services-and-endpointslices"}}"#
+        )
+    }
+
+    @Test(arguments: [
+        (ServiceV2Mode.preferLegacy, "services-and-endpointslices"),
+        (.preferEndpointSlice, "services-and-endpointslices"),
+        (.onlyEndpointSlice, "endpointslices-only"),
+    ])
+    func mirrorAdvertisesTheMode(mode: ServiceV2Mode, advertised: String) {
+        let configuration = MeshMirrorConfiguration(cluster: MeshClusterInfo(name: "cluster5", id: 5), serviceV2Mode: mode)
+        #expect(configuration.clusterConfig.endpointSlicesExportMode == advertised)
+        // Without the endpoint slice resource the field is omitted (services only).
+        var without = configuration
+        without.resources.remove(.endpointSlices)
+        #expect(without.clusterConfig.endpointSlicesExportMode == "")
+    }
+}

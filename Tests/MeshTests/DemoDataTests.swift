@@ -16,7 +16,7 @@ import Mesh
         let keys = entries.map(\.key)
         #expect(Set(keys).count == keys.count, "duplicate keys")
         #expect(keys.first == "cilium/.heartbeat")
-        #expect(Array(keys.suffix(5)) == KeyPaths.syncedCanaries(cluster: cluster))
+        #expect(Array(keys.suffix(6)) == KeyPaths.syncedCanariesV2(cluster: cluster))
         let range = try #require(KeyPaths.identityRange(clusterID: id))
         var counts: [String: Int] = [:]
 
@@ -66,11 +66,17 @@ import Mesh
                     #expect(keys.contains(KeyPaths.ip(backend)))
                 }
                 counts["service", default: 0] += 1
+            } else if key.hasPrefix(KeyPaths.endpointSlicesPrefix + "/\(cluster)/default/rebel-base-") {
+                let slice = try ClusterEndpointSliceValue.decode(value)
+                try slice.validate(cluster: cluster, clusterID: id, keySuffix: "default/\(slice.name)")
+                #expect(slice.endpoints.flatMap(\.addresses).allSatisfy { keys.contains(KeyPaths.ip($0)) })
+                #expect(slice.endpoints.count == 2)
+                counts["slice", default: 0] += 1
             } else {
                 Issue.record("unexpected key \(key)")
             }
         }
-        #expect(counts == ["time": 6, "config": 1, "node": 2, "identity": 2, "ip4": 3, "ip6": 1, "service": 1])
+        #expect(counts == ["time": 7, "config": 1, "node": 2, "identity": 2, "ip4": 3, "ip6": 1, "service": 1, "slice": 1])
     }
 
     @Test func deterministicAndDistinctAcrossClusters() {

@@ -91,7 +91,7 @@ import Testing
         let value = ServiceConverter.clusterService(dual, endpointSlices: [], cluster: MeshFixtures.cluster3)
         #expect(
             value?.jsonValue()
-                == #"{"cluster":"cluster3","namespace":"n","name":"d","frontends":{"10.0.0.1":{"dns":{"Protocol":"UDP","Port":53},"dns-tcp":{"Protocol":"TCP","Port":53}},"fd00::1":{"dns":{"Protocol":"UDP","Port":53},"dns-tcp":{"Protocol":"TCP","Port":53}}},"backends":{},"hostnames":{},"labels":{},"selector":{},"includeExternal":true,"shared":true,"clusterID":3}"#
+                == #"{"cluster":"cluster3","namespace":"n","name":"d","frontends":{"10.0.0.1":{"dns":{"Protocol":"UDP","Port":53},"dns-tcp":{"Protocol":"TCP","Port":53}},"fd00::1":{"dns":{"Protocol":"UDP","Port":53},"dns-tcp":{"Protocol":"TCP","Port":53}}},"backends":{},"labels":{},"selector":{},"includeExternal":true,"shared":true,"clusterID":3}"#
         )
     }
 

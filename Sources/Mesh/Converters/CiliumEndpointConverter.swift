@@ -1,19 +1,21 @@
 /// CiliumEndpoint → `cilium/state/ip/v1/default/<ip>` (Cilium `ciliumEndpointMapper`; reference
 /// §1.5): one entry per non-empty `ipv4`/`ipv6` of every `status.networking.addressing[]` item,
-/// keyed by Go's `net.IP.String()` form. Unparsable IPs are rejected (Go would write `<nil>`).
+/// keyed by Go's `net.IP.String()` form, with `K8sServiceAccount` from `status.service-account`
+/// (1.19+). Unparsable IPs are rejected (Go would write `<nil>`).
 public enum CiliumEndpointConverter {
     public static func convert(_ endpoint: CiliumEndpoint) -> MeshConversion {
         let status = endpoint.status
         return entries(
             kind: .ciliumEndpoint, object: endpoint.metadata.objectKey, networking: status?.networking,
             identity: status?.identity?.id ?? 0, encryptionKey: status?.encryption?.key ?? 0,
-            namespace: endpoint.metadata.namespace ?? "", podName: endpoint.metadata.name)
+            namespace: endpoint.metadata.namespace ?? "", podName: endpoint.metadata.name,
+            serviceAccount: status?.serviceAccount ?? "")
     }
 
     /// Shared with `CiliumEndpointSliceConverter`.
     static func entries(
         kind: KubeKind, object: String, networking: EndpointNetworking?, identity: Int64, encryptionKey: Int64,
-        namespace: String, podName: String, into out: inout MeshConversion
+        namespace: String, podName: String, serviceAccount: String, into out: inout MeshConversion
     ) {
         guard let networking else { return }
         let hostIP = networking.node.flatMap(GoIP.init)
@@ -26,7 +28,8 @@ public enum CiliumEndpointConverter {
                 }
                 let pair = IPIdentityPairValue(
                     ip: ip, hostIP: hostIP, id: UInt32(truncatingIfNeeded: identity),
-                    key: UInt8(truncatingIfNeeded: encryptionKey), k8sNamespace: namespace, k8sPodName: podName)
+                    key: UInt8(truncatingIfNeeded: encryptionKey), k8sNamespace: namespace, k8sPodName: podName,
+                    k8sServiceAccount: serviceAccount)
                 out.entries.append(MeshEntry(key: pair.keyPath, value: pair.jsonBytes))
             }
         }
@@ -34,12 +37,12 @@ public enum CiliumEndpointConverter {
 
     static func entries(
         kind: KubeKind, object: String, networking: EndpointNetworking?, identity: Int64, encryptionKey: Int64,
-        namespace: String, podName: String
+        namespace: String, podName: String, serviceAccount: String
     ) -> MeshConversion {
         var out = MeshConversion()
         entries(
             kind: kind, object: object, networking: networking, identity: identity, encryptionKey: encryptionKey,
-            namespace: namespace, podName: podName, into: &out)
+            namespace: namespace, podName: podName, serviceAccount: serviceAccount, into: &out)
         return out
     }
 }

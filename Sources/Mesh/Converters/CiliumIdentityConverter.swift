@@ -5,6 +5,9 @@
 /// "Ignoring invalid identity"), names that are not a canonical decimal uint32, and IDs outside
 /// the cluster's range for `maxConnectedClusters` (remote readers would drop them anyway).
 public enum CiliumIdentityConverter {
+    /// The security label naming the identity's namespace (the global-namespace filter's input).
+    public static let podNamespaceLabel = "k8s:io.kubernetes.pod.namespace"
+
     public static func convert(_ identity: CiliumIdentity, cluster: MeshClusterInfo) -> MeshConversion {
         let name = identity.metadata.name
         func reject(_ reason: String) -> MeshConversion {

@@ -7,7 +7,10 @@
 /// * Headless (`clusterIP: None`, any case, or label `service.kubernetes.io/headless`): no
 ///   frontends. Otherwise every `spec.clusterIPs` (fallback `spec.clusterIP`) gets all ports.
 /// * Backends: addresses of `IPv4`/`IPv6` slices, the last occurrence of an address wins; kept
-///   when ready or serving (nil counts as true); ports from the slice, hostname when set.
+///   when ready or serving (nil counts as true); ports from the slice, hostname when set, zone
+///   and `hints.forZones` when the endpoint has a zone (1.19+ `zones`).
+/// * The global-namespace filter (1.19+) is the mirror's: it calls this only for services in
+///   global namespaces.
 public enum ServiceConverter {
     public static let globalAnnotation = "service.cilium.io/global"
     public static let globalAnnotationAlias = "io.cilium/global-service"
@@ -70,12 +73,15 @@ public enum ServiceConverter {
         }
         var backends: [String: ClusterServiceValue.PortConfiguration] = [:]
         var hostnames: [String: String] = [:]
+        var zones: [String: ClusterServiceValue.BackendZone] = [:]
         for (address, backend) in self.backends(endpointSlices) where backend.active {
             backends[address] = backend.ports
             if !backend.hostname.isEmpty { hostnames[address] = backend.hostname }
+            if !backend.zone.isEmpty { zones[address] = .init(zone: backend.zone, forZones: backend.forZones) }
         }
         value.backends = backends
         value.hostnames = hostnames
+        value.zones = zones
         return value
     }
 
@@ -83,6 +89,8 @@ public enum ServiceConverter {
         var active: Bool
         var ports: ClusterServiceValue.PortConfiguration
         var hostname: String
+        var zone: String
+        var forZones: [String]
     }
 
     /// `ParseEndpointSliceV1` over all slices: address text (netip form) → backend, last wins.
@@ -99,7 +107,9 @@ public enum ServiceConverter {
             for endpoint in slice.endpoints ?? [] {
                 let ready = endpoint.conditions?.ready ?? true
                 let serving = endpoint.conditions?.serving ?? true
-                let backend = Backend(active: ready || serving, ports: ports, hostname: endpoint.hostname ?? "")
+                let backend = Backend(
+                    active: ready || serving, ports: ports, hostname: endpoint.hostname ?? "", zone: endpoint.zone ?? "",
+                    forZones: (endpoint.hints?.forZones ?? []).map { $0.name ?? "" })
                 for address in endpoint.addresses ?? [] {
                     guard let text = addressText(address) else { continue }
                     out[text] = backend

@@ -1,5 +1,6 @@
 /// ServiceExport + Service → `cilium/state/serviceexports/v1/<C>/<ns>/<name>` with
-/// `--clustermesh-enable-mcs-api` (Cilium `FromCiliumServiceToMCSAPIServiceSpec`, reference §1.9).
+/// `--clustermesh-enable-mcs-api` (Cilium `FromCiliumServiceToMCSAPIServiceSpec`, reference §1.9;
+/// newest fields per cilium-1.19-plus.md §D). The global-namespace filter is the mirror's.
 /// Nothing is produced without the Service of the same namespace/name, or for `ExternalName`
 /// services (not exportable).
 public enum ServiceExportConverter {
@@ -25,6 +26,8 @@ public enum ServiceExportConverter {
             sessionAffinity: spec?.sessionAffinity ?? "",
             sessionAffinityTimeoutSeconds: spec?.sessionAffinityConfig?.clientIP?.timeoutSeconds.map {
                 Int32(truncatingIfNeeded: $0)
-            })
+            },
+            ipFamilies: spec?.ipFamilies ?? [], internalTrafficPolicy: spec?.internalTrafficPolicy,
+            trafficDistribution: spec?.trafficDistribution)
     }
 }

@@ -25,6 +25,8 @@ public enum MeshResource: String, Sendable, Hashable, CaseIterable {
     case endpoints
     case services
     case serviceExports
+    /// 1.20+ `ClusterEndpointSlice`s.
+    case endpointSlices
 
     /// The state prefix; the canary is `cilium/synced/<C>/<prefix>`.
     public var prefix: String {
@@ -34,6 +36,7 @@ public enum MeshResource: String, Sendable, Hashable, CaseIterable {
         case .endpoints: KeyPaths.ipPrefix
         case .services: KeyPaths.servicesPrefix
         case .serviceExports: KeyPaths.serviceExportsPrefix
+        case .endpointSlices: KeyPaths.endpointSlicesPrefix
         }
     }
 

@@ -4,6 +4,11 @@ extension MirrorState {
     /// Writes every dirty key whose desired value differs from what was last written, then any
     /// canary that became due. Failed keys stay dirty; canaries wait until nothing is pending.
     mutating func flush(store: KVStore, into result: inout MeshApplyResult) {
+        if !pendingRejections.isEmpty {
+            result.rejections += pendingRejections
+            totalRejections += pendingRejections.count
+            pendingRejections.removeAll()
+        }
         var ops: [(key: String, value: [UInt8]?)] = []
         for key in dirty {
             let desired = ownership.desiredValue(key)

@@ -23,6 +23,15 @@ struct MirrorState {
     /// Service `ns/name` → slice `ns/name`s labelled for it.
     var slicesByService: [String: Set<String>] = [:]
     var serviceExports: [String: KubeServiceExport] = [:]
+    // The global-namespace filter (`MirrorState+Namespaces.swift`).
+    var namespaces: [String: KubeNamespace] = [:]
+    /// Namespace of every filtered object (identities, endpoints, services, slices, exports).
+    var namespaceOf: [MeshOwner: String] = [:]
+    var ownersByNamespace: [String: Set<MeshOwner>] = [:]
+    /// Entries of identities/endpoints held back because their namespace is not global.
+    var held: [MeshOwner: [MeshEntry]] = [:]
+    /// Rejections found outside an upsert (re-conversions); reported by the next flush.
+    var pendingRejections: [MeshRejection] = []
     // Counters.
     var keyCounts: [MeshResource: Int] = [:]
     var totalPuts = 0
@@ -93,60 +102,90 @@ struct MirrorState {
         relisting[kind]?.insert(objectKey)
         let owner = MeshOwner(kind: kind, objectKey: objectKey)
         let conversion: MeshConversion
+        let namespace: String
         switch object {
+        case .namespace(let ns):
+            return upsertNamespace(ns)
         case .ciliumNode(let node):
-            conversion = CiliumNodeConverter.convert(node, cluster: cluster)
+            // Nodes are never filtered by namespace.
+            let conversion = CiliumNodeConverter.convert(node, cluster: cluster)
+            record(conversion.rejections, into: &result)
+            return setEntries(owner, conversion.entries)
         case .ciliumIdentity(let identity):
             conversion = CiliumIdentityConverter.convert(identity, cluster: cluster)
+            namespace = identity.securityLabels?[CiliumIdentityConverter.podNamespaceLabel] ?? ""
         case .ciliumEndpoint(let endpoint):
             conversion = CiliumEndpointConverter.convert(endpoint)
+            namespace = endpoint.metadata.namespace ?? ""
         case .ciliumEndpointSlice(let slice):
             conversion = CiliumEndpointSliceConverter.convert(slice)
+            namespace = slice.namespace ?? ""
         case .service(let service):
             services[objectKey] = service
+            index(owner, namespace: service.metadata.namespace ?? "")
             recomputeService(objectKey)
             recomputeServiceExport(objectKey)
+            recomputeSliceExports(ofService: objectKey)
             return
         case .endpointSlice(let slice):
             let previous = endpointSlices.updateValue(slice, forKey: objectKey)?.serviceKey
             let current = slice.serviceKey
+            index(owner, namespace: slice.metadata.namespace ?? "")
             if previous != current, let previous { unindexSlice(objectKey, from: previous) }
             if let current { slicesByService[current, default: []].insert(objectKey) }
             if previous != current, let previous { recomputeService(previous) }
             if let current { recomputeService(current) }
+            recomputeSliceExport(objectKey)
             return
         case .serviceExport(let export):
             serviceExports[objectKey] = export
+            index(owner, namespace: export.metadata.namespace ?? "")
             recomputeServiceExport(objectKey)
             return
         }
-        if !conversion.rejections.isEmpty {
-            result.rejections += conversion.rejections
-            totalRejections += conversion.rejections.count
-        }
-        setEntries(owner, conversion.entries)
+        record(conversion.rejections, into: &result)
+        index(owner, namespace: namespace)
+        setFiltered(owner, conversion.entries)
     }
 
     private mutating func delete(_ kind: KubeKind, _ objectKey: String) {
         known[kind]?.remove(objectKey)
         relisting[kind]?.remove(objectKey)
+        let owner = MeshOwner(kind: kind, objectKey: objectKey)
         switch kind {
+        case .namespace:
+            deleteNamespace(objectKey)
         case .service:
             guard services.removeValue(forKey: objectKey) != nil else { return }
+            unindex(owner)
             recomputeService(objectKey)
             recomputeServiceExport(objectKey)
+            recomputeSliceExports(ofService: objectKey)
         case .endpointSlice:
             guard let slice = endpointSlices.removeValue(forKey: objectKey) else { return }
+            unindex(owner)
             if let service = slice.serviceKey {
                 unindexSlice(objectKey, from: service)
                 recomputeService(service)
             }
+            setEntries(owner, [])
         case .serviceExport:
             guard serviceExports.removeValue(forKey: objectKey) != nil else { return }
+            unindex(owner)
             recomputeServiceExport(objectKey)
-        case .ciliumNode, .ciliumIdentity, .ciliumEndpoint, .ciliumEndpointSlice:
-            setEntries(MeshOwner(kind: kind, objectKey: objectKey), [])
+        case .ciliumNode:
+            setEntries(owner, [])
+        case .ciliumIdentity, .ciliumEndpoint, .ciliumEndpointSlice:
+            unindex(owner)
+            held.removeValue(forKey: owner)
+            setEntries(owner, [])
         }
+    }
+
+    mutating func record(_ rejections: [MeshRejection], into result: inout MeshApplyResult) {
+        guard !rejections.isEmpty else { return }
+        result.rejections += rejections
+        totalRejections += rejections.count
     }
 
     private mutating func unindexSlice(_ slice: String, from service: String) {
@@ -154,24 +193,7 @@ struct MirrorState {
         if slicesByService[service]?.isEmpty == true { slicesByService.removeValue(forKey: service) }
     }
 
-    mutating func recomputeService(_ serviceKey: String) {
-        let owner = MeshOwner(kind: .service, objectKey: serviceKey)
-        guard configuration.resources.contains(.services), let service = services[serviceKey] else {
-            return setEntries(owner, [])
-        }
-        let slices = (slicesByService[serviceKey] ?? []).sorted().compactMap { endpointSlices[$0] }
-        setEntries(owner, ServiceConverter.convert(service, endpointSlices: slices, cluster: cluster).entries)
-    }
-
-    mutating func recomputeServiceExport(_ serviceKey: String) {
-        let owner = MeshOwner(kind: .serviceExport, objectKey: serviceKey)
-        guard configuration.enableMCSAPI, configuration.resources.contains(.serviceExports),
-            let export = serviceExports[serviceKey]
-        else { return setEntries(owner, []) }
-        setEntries(owner, ServiceExportConverter.convert(export, service: services[serviceKey], cluster: cluster).entries)
-    }
-
-    private mutating func setEntries(_ owner: MeshOwner, _ entries: [MeshEntry]) {
+    mutating func setEntries(_ owner: MeshOwner, _ entries: [MeshEntry]) {
         var touched: [String] = []
         ownership.set(owner, entries: entries) { touched.append($0) }
         for key in touched where dirtySet.insert(key).inserted { dirty.append(key) }

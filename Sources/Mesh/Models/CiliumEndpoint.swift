@@ -39,11 +39,22 @@ public struct CiliumEndpoint: Sendable, Equatable, Decodable {
         public var identity: Identity?
         public var networking: EndpointNetworking?
         public var encryption: EndpointEncryption?
+        /// `status.service-account` (1.19+ exports it as `K8sServiceAccount`).
+        public var serviceAccount: String?
 
-        public init(identity: Identity? = nil, networking: EndpointNetworking? = nil, encryption: EndpointEncryption? = nil) {
+        public init(
+            identity: Identity? = nil, networking: EndpointNetworking? = nil, encryption: EndpointEncryption? = nil,
+            serviceAccount: String? = nil
+        ) {
             self.identity = identity
             self.networking = networking
             self.encryption = encryption
+            self.serviceAccount = serviceAccount
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case identity, networking, encryption
+            case serviceAccount = "service-account"
         }
     }
 

@@ -6,12 +6,23 @@ public struct CiliumEndpointSlice: Sendable, Equatable, Decodable {
         public var id: Int64?
         public var networking: EndpointNetworking?
         public var encryption: EndpointEncryption?
+        /// `endpoints[].service-account` (1.19+ exports it as `K8sServiceAccount`).
+        public var serviceAccount: String?
 
-        public init(name: String?, id: Int64?, networking: EndpointNetworking?, encryption: EndpointEncryption? = nil) {
+        public init(
+            name: String?, id: Int64?, networking: EndpointNetworking?, encryption: EndpointEncryption? = nil,
+            serviceAccount: String? = nil
+        ) {
             self.name = name
             self.id = id
             self.networking = networking
             self.encryption = encryption
+            self.serviceAccount = serviceAccount
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, id, networking, encryption
+            case serviceAccount = "service-account"
         }
     }
 

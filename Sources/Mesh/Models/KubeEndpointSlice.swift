@@ -17,22 +17,41 @@ public struct KubeEndpointSlice: Sendable, Equatable, Decodable {
         }
     }
 
+    /// `hints.forZones[].name`.
+    public struct ForZone: Sendable, Equatable, Decodable {
+        public var name: String?
+
+        public init(name: String?) { self.name = name }
+    }
+
+    public struct Hints: Sendable, Equatable, Decodable {
+        public var forZones: [ForZone]?
+
+        public init(forZones: [ForZone]?) { self.forZones = forZones }
+    }
+
     public struct Endpoint: Sendable, Equatable, Decodable {
         public var addresses: [String]?
         public var conditions: Conditions?
         public var hostname: String?
+        /// v1beta1 leftover, still carried by the slim type (field 5).
+        public var deprecatedTopology: [String: String]?
         public var nodeName: String?
         public var zone: String?
+        public var hints: Hints?
 
         public init(
-            addresses: [String]?, conditions: Conditions? = nil, hostname: String? = nil, nodeName: String? = nil,
-            zone: String? = nil
+            addresses: [String]?, conditions: Conditions? = nil, hostname: String? = nil,
+            deprecatedTopology: [String: String]? = nil, nodeName: String? = nil, zone: String? = nil,
+            hints: Hints? = nil
         ) {
             self.addresses = addresses
             self.conditions = conditions
             self.hostname = hostname
+            self.deprecatedTopology = deprecatedTopology
             self.nodeName = nodeName
             self.zone = zone
+            self.hints = hints
         }
     }
 

@@ -6,6 +6,8 @@ import Foundation
 
 /// The Kubernetes kinds the mirror consumes.
 public enum KubeKind: String, Sendable, Hashable, CaseIterable {
+    /// First: sources that apply every kind at once deliver namespaces before the objects in them.
+    case namespace = "Namespace"
     case ciliumNode = "CiliumNode"
     case ciliumIdentity = "CiliumIdentity"
     case ciliumEndpoint = "CiliumEndpoint"
@@ -38,6 +40,7 @@ public enum KubeObject: Sendable, Equatable {
     case service(KubeService)
     case endpointSlice(KubeEndpointSlice)
     case serviceExport(KubeServiceExport)
+    case namespace(KubeNamespace)
 
     /// Default bound on a document handed to the decoders.
     public static let defaultMaxDocumentBytes = 256 << 20
@@ -51,6 +54,7 @@ public enum KubeObject: Sendable, Equatable {
         case .service: .service
         case .endpointSlice: .endpointSlice
         case .serviceExport: .serviceExport
+        case .namespace: .namespace
         }
     }
 
@@ -63,6 +67,7 @@ public enum KubeObject: Sendable, Equatable {
         case .service(let o): o.metadata
         case .endpointSlice(let o): o.metadata
         case .serviceExport(let o): o.metadata
+        case .namespace(let o): o.metadata
         }
     }
 
@@ -134,6 +139,7 @@ public enum KubeObject: Sendable, Equatable {
         case .service: .service(try KubeService(from: decoder))
         case .endpointSlice: .endpointSlice(try KubeEndpointSlice(from: decoder))
         case .serviceExport: .serviceExport(try KubeServiceExport(from: decoder))
+        case .namespace: .namespace(try KubeNamespace(from: decoder))
         }
     }
 

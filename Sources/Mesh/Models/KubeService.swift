@@ -35,12 +35,20 @@ public struct KubeService: Sendable, Equatable, Decodable {
         public var sessionAffinity: String?
         public var sessionAffinityConfig: SessionAffinityConfig?
         public var externalName: String?
+        /// `IPv4` / `IPv6`, in the service's order (MCS-API `ipFamilies`).
+        public var ipFamilies: [String]?
+        public var internalTrafficPolicy: String?
+        public var trafficDistribution: String?
 
         public init(
             type: String? = nil, clusterIP: String? = nil, clusterIPs: [String]? = nil, ports: [Port]? = nil,
             selector: [String: String]? = nil, sessionAffinity: String? = nil,
-            sessionAffinityConfig: SessionAffinityConfig? = nil, externalName: String? = nil
+            sessionAffinityConfig: SessionAffinityConfig? = nil, externalName: String? = nil,
+            ipFamilies: [String]? = nil, internalTrafficPolicy: String? = nil, trafficDistribution: String? = nil
         ) {
+            self.ipFamilies = ipFamilies
+            self.internalTrafficPolicy = internalTrafficPolicy
+            self.trafficDistribution = trafficDistribution
             self.type = type
             self.clusterIP = clusterIP
             self.clusterIPs = clusterIPs

@@ -26,6 +26,7 @@ import Testing
         let (mirror, store) = makeMirror()
         mirror.start()
         mirror.apply([
+            .replaceAll(.namespace, []),
             .replaceAll(.ciliumNode, [MeshFixtures.object(MeshFixtures.node1)]),
             .replaceAll(.ciliumIdentity, [MeshFixtures.object(MeshFixtures.identity196915)]),
             .replaceAll(
@@ -39,24 +40,29 @@ import Testing
         ])
         let ts = "2025-03-01T10:00:00Z"
         #expect(
-            MeshFixtures.listing(store) == [
+            MeshFixtures.textListing(store) == [
                 "cilium/.has-cluster-config = true",
                 "cilium/.heartbeat = \(ts)",
-                #"cilium/cluster-config/cluster3 = {"id":3,"capabilities":{"syncedCanaries":true,"maxConnectedClusters":255,"serviceExportsEnabled":false}}"#,
+                #"cilium/cluster-config/cluster3 = {"id":3,"capabilities":{"syncedCanaries":true,"maxConnectedClusters":255,"serviceExportsEnabled":false,"endpointSlicesExportMode":"services-and-endpointslices"}}"#,
+                "cilium/state/endpointslices/v1/cluster3/test/echo-eps1 = <slice>",
                 "cilium/state/identities/v1/id/196915 = k8s:app=baz;k8s:io.cilium.k8s.policy.cluster=cluster3;k8s:io.kubernetes.pod.namespace=bar;",
                 #"cilium/state/ip/v1/default/10.244.2.74 = {"IP":"10.244.2.74","Mask":null,"HostIP":"172.18.0.2","ID":199475,"Key":5,"Metadata":"","K8sNamespace":"bar","K8sPodName":"cep-002"}"#,
                 #"cilium/state/ip/v1/default/fd00:10:244:2::e024 = {"IP":"fd00:10:244:2::e024","Mask":null,"HostIP":"172.18.0.2","ID":199475,"Key":5,"Metadata":"","K8sNamespace":"bar","K8sPodName":"cep-002"}"#,
                 "cilium/state/nodes/v1/cluster3/test-node-1 = " + MeshFixtures.node1Value,
                 "cilium/state/services/v1/cluster3/test/echo = " + MeshFixtures.echoValue,
+                "cilium/synced/cluster3/cilium/state/endpointslices/v1 = \(ts)",
                 "cilium/synced/cluster3/cilium/state/identities/v1 = \(ts)",
                 "cilium/synced/cluster3/cilium/state/ip/v1 = \(ts)",
                 "cilium/synced/cluster3/cilium/state/nodes/v1 = \(ts)",
                 "cilium/synced/cluster3/cilium/state/serviceexports/v1 = \(ts)",
                 "cilium/synced/cluster3/cilium/state/services/v1 = \(ts)",
             ])
+        #expect(
+            MeshFixtures.decodedSlice(store, key: "cilium/state/endpointslices/v1/cluster3/test/echo-eps1")
+                == MeshFixtures.echoSliceJSON)
         #expect(mirror.isReady)
         let status = mirror.status
-        #expect(status.keys == [.nodes: 1, .identities: 1, .endpoints: 2, .services: 1])
+        #expect(status.keys == [.nodes: 1, .identities: 1, .endpoints: 2, .services: 1, .endpointSlices: 1])
         #expect(status.objects[.ciliumEndpoint] == 1)
     }
 
@@ -144,9 +150,11 @@ import Testing
         #expect(canaries() == ["cilium/state/nodes/v1", "cilium/state/serviceexports/v1"])
         #expect(!mirror.isReady)
         mirror.apply([.beginRelist(.service), .upsert(MeshFixtures.object(MeshFixtures.echoService)), .relistDone(.service)])
-        #expect(!canaries().contains("cilium/state/services/v1"))  // waits for EndpointSlices too
-        let slices = mirror.apply(.replaceAll(.endpointSlice, [MeshFixtures.object(MeshFixtures.echoSlice)]))
-        #expect(slices.canaries == [.services])
+        mirror.apply(.replaceAll(.endpointSlice, [MeshFixtures.object(MeshFixtures.echoSlice)]))
+        // Every resource filtered by namespace also waits for the Namespace list.
+        #expect(canaries() == ["cilium/state/nodes/v1", "cilium/state/serviceexports/v1"])
+        let slices = mirror.apply(.replaceAll(.namespace, []))
+        #expect(slices.canaries == [.services, .endpointSlices])
         // The service's backends were written before (same call, earlier transaction) its canary.
         let service = try? store.range(key: Array("cilium/state/services/v1/cluster3/test/echo".utf8), end: [])
         let canary = try? store.range(key: Array("cilium/synced/cluster3/cilium/state/services/v1".utf8), end: [])
@@ -171,16 +179,19 @@ import Testing
     @Test func endpointSlicesModeAndMCSAPI() {
         let (mirror, store) = makeMirror(mcs: true, ces: true)
         mirror.start()
+        mirror.apply(.replaceAll(.namespace, []))
         #expect(mirror.apply(.upsert(cep("a", ip: "10.0.0.1"))).ignoredEvents == 1)
         mirror.apply(.replaceAll(.serviceExport, [MeshFixtures.object(#"{"kind":"ServiceExport","metadata":{"name":"echo","namespace":"test","creationTimestamp":"2025-03-01T10:00:00Z"}}"#)]))
         #expect(!MeshFixtures.listing(store, prefix: "cilium/synced/").contains { $0.contains("serviceexports") })
         mirror.apply(.replaceAll(.service, [MeshFixtures.object(MeshFixtures.echoService)]))
         #expect(
             MeshFixtures.listing(store, prefix: "cilium/state/serviceexports/") == [
-                #"cilium/state/serviceexports/v1/cluster3/test/echo = {"cluster":"cluster3","name":"echo","namespace":"test","Annotations":null,"Labels":null,"exportCreationTimestamp":"2025-03-01T10:00:00Z","ports":[{"name":"http","protocol":"TCP","port":80}],"type":"ClusterSetIP","sessionAffinity":""}"#
+                #"cilium/state/serviceexports/v1/cluster3/test/echo = {"cluster":"cluster3","name":"echo","namespace":"test","exportCreationTimestamp":"2025-03-01T10:00:00Z","ports":[{"name":"http","protocol":"TCP","port":80}],"type":"ClusterSetIP","sessionAffinity":""}"#
             ])
         #expect(MeshFixtures.listing(store, prefix: "cilium/synced/").contains { $0.contains("serviceexports") })
-        #expect(MeshFixtures.listing(store, prefix: "cilium/cluster-config/").first?.hasSuffix(#""serviceExportsEnabled":true}}"#) == true)
+        #expect(
+            MeshFixtures.listing(store, prefix: "cilium/cluster-config/").first?.hasSuffix(
+                #""serviceExportsEnabled":true,"endpointSlicesExportMode":"services-and-endpointslices"}}"#) == true)
         // Deleting the service removes the export's key and the service's key.
         mirror.apply(.delete(.service, objectKey: "test/echo"))
         #expect(MeshFixtures.listing(store, prefix: "cilium/state/").isEmpty)
@@ -226,7 +237,10 @@ import Testing
             configuration: MeshMirrorConfiguration(cluster: MeshFixtures.cluster3, resources: [.endpoints], now: { Self.t0 }),
             store: store)
         mirror.start()  // 3 static keys
-        let result = mirror.apply(.replaceAll(.ciliumEndpoint, [cep("a", ip: "10.0.0.1"), cep("b", ip: "10.0.0.2"), cep("c", ip: "10.0.0.3")]))
+        let result = mirror.apply([
+            .replaceAll(.namespace, []),
+            .replaceAll(.ciliumEndpoint, [cep("a", ip: "10.0.0.1"), cep("b", ip: "10.0.0.2"), cep("c", ip: "10.0.0.3")]),
+        ])
         #expect(result.puts == 2 && result.storeErrors.count == 1 && result.canaries.isEmpty)
         #expect(mirror.status.pendingKeys == 1)
         store.deleteRange(key: Array(KeyPaths.hasClusterConfig.utf8), end: [])
@@ -252,6 +266,7 @@ import Testing
                             networking: EndpointNetworking(addressing: [.init(ipv4: ip)], node: "172.18.0.2")))))
         }
         let clock = ContinuousClock()
+        mirror.apply(.replaceAll(.namespace, []))
         let elapsed = clock.measure {
             let result = mirror.apply(.replaceAll(.ciliumEndpoint, objects))
             #expect(result.puts == 100_001)

@@ -85,5 +85,22 @@ enum MeshFixtures {
         """#
 
     static let echoValue =
-        #"{"cluster":"cluster3","namespace":"test","name":"echo","frontends":{"10.96.50.104":{"http":{"Protocol":"TCP","Port":80}}},"backends":{"10.244.1.1":{"http":{"Protocol":"TCP","Port":8080}}},"hostnames":{},"labels":{},"selector":{"name":"echo"},"includeExternal":true,"shared":true,"clusterID":3}"#
+        #"{"cluster":"cluster3","namespace":"test","name":"echo","frontends":{"10.96.50.104":{"http":{"Protocol":"TCP","Port":80}}},"backends":{"10.244.1.1":{"http":{"Protocol":"TCP","Port":8080}}},"labels":{},"selector":{"name":"echo"},"includeExternal":true,"shared":true,"clusterID":3}"#
+
+    /// `echoSlice` as exported (upstream transcoder JSON of the decoded value).
+    static let echoSliceJSON =
+        #"{"cluster":"cluster3","clusterID":3,"namespace":"test","name":"echo-eps1","labels":{"kubernetes.io/service-name":"echo"},"addressType":"IPv4","endpoints":[{"addresses":["10.244.1.1"],"conditions":{"ready":true},"nodeName":"n1"},{"addresses":["10.244.1.2"],"conditions":{"ready":false,"serving":false,"terminating":true}}],"ports":[{"name":"http","protocol":"TCP","port":8080}]}"#
+
+    /// The value stored at `key`, decoded as a `ClusterEndpointSlice` (its transcoder JSON).
+    static func decodedSlice(_ store: KVStore, key: String) -> String? {
+        guard let kv = (try? store.range(key: Array(key.utf8), end: []))?.kvs.first else { return nil }
+        return (try? ClusterEndpointSliceValue.decode(kv.value))?.json.text
+    }
+
+    /// `listing` without the endpoint slice values (binary), which `decodedSlice` checks.
+    static func textListing(_ store: KVStore, prefix: String = "cilium/") -> [String] {
+        listing(store, prefix: prefix).map { line in
+            line.hasPrefix(KeyPaths.endpointSlicesPrefix + "/") ? String(line.prefix { $0 != " " }) + " = <slice>" : line
+        }
+    }
 }

@@ -5,7 +5,12 @@
 //  2. Get cilium/cluster-config/<C> (retried until present);
 //  3. list-watch cilium/synced/<C>/ and, when the canary of a prefix appears, list-watch that
 //     prefix: cilium/state/nodes/v1/<C>/, cilium/state/services/v1/<C>/,
-//     cilium/state/ip/v1/default/, cilium/state/identities/v1/id (no trailing slash);
+//     cilium/state/ip/v1/default/, cilium/state/identities/v1/id (no trailing slash), and, as a
+//     1.20+ agent does when the cluster config advertises endpointSlicesExportMode,
+//     cilium/state/endpointslices/v1/<C>/ (values decoded and validated by endpointslice.go;
+//     invalid ones are reported as {"ev":"invalid"} and skipped). A store the remote does not
+//     export (services with "endpointslices-only", endpoint slices without the capability)
+//     is not watched and counts as synced, as Cilium "pretends synced";
 //  4. lists are paginated (limit 256, sorted by key, key = lastKey+"\x00", revision of the first
 //     page); watches start at listRevision+1 with WithRequireLeader and WithPrefix;
 //     nextRev = header.revision+1 after each response;
@@ -79,6 +84,20 @@ type store struct {
 	data   bool   // a data store (counts for readiness)
 	mu     sync.Mutex
 	known  map[string]string
+	// decode turns a stored value into the text kept and reported (nil: the bytes as they are).
+	decode func(key string, value []byte) (string, error)
+}
+
+func (s *store) text(kv *mvccpb.KeyValue) (string, bool) {
+	if s.decode == nil {
+		return string(kv.Value), true
+	}
+	v, err := s.decode(string(kv.Key), kv.Value)
+	if err != nil {
+		emit(map[string]interface{}{"ev": "invalid", "store": s.name, "key": string(kv.Key), "error": err.Error()})
+		return "", false
+	}
+	return v, true
 }
 
 func newStore(name, prefix, canary string, data bool) *store {
@@ -90,7 +109,11 @@ func (s *store) reconcile(kvs []*mvccpb.KeyValue, rev int64, relist bool, sessio
 	defer s.mu.Unlock()
 	seen := make(map[string]bool, len(kvs))
 	for _, kv := range kvs {
-		k, v := string(kv.Key), string(kv.Value)
+		k := string(kv.Key)
+		v, ok := s.text(kv)
+		if !ok {
+			continue
+		}
 		seen[k] = true
 		old, ok := s.known[k]
 		if ok && old == v {
@@ -134,9 +157,13 @@ func (s *store) apply(ev *clientv3.Event) {
 	if ev.Kv.CreateRevision == ev.Kv.ModRevision {
 		typ = "create"
 	}
-	s.known[k] = string(ev.Kv.Value)
+	v, ok := s.text(ev.Kv)
+	if !ok {
+		return
+	}
+	s.known[k] = v
 	emit(map[string]interface{}{"ev": "event", "store": s.name, "src": "watch", "type": typ, "key": k,
-		"value": string(ev.Kv.Value), "rev": ev.Kv.ModRevision})
+		"value": v, "rev": ev.Kv.ModRevision})
 }
 
 func (s *store) snapshot() map[string]string {
@@ -305,6 +332,12 @@ func (sm *sim) run(n int) {
 		return
 	}
 	emit(map[string]interface{}{"ev": "connected", "session": n})
+	var config struct {
+		ID           uint32 `json:"id"`
+		Capabilities struct {
+			EndpointSlicesExportMode string `json:"endpointSlicesExportMode"`
+		} `json:"capabilities"`
+	}
 	for ctx.Err() == nil {
 		gctx, gcancel := context.WithTimeout(ctx, 10*time.Second)
 		resp, err := cli.Get(gctx, "cilium/cluster-config/"+*cluster)
@@ -313,10 +346,42 @@ func (sm *sim) run(n int) {
 			se.checkClusterID(resp.Header.ClusterId)
 			if len(resp.Kvs) > 0 {
 				emit(map[string]interface{}{"ev": "config", "value": string(resp.Kvs[0].Value), "session": n})
+				_ = json.Unmarshal(resp.Kvs[0].Value, &config)
 				break
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	mode := config.Capabilities.EndpointSlicesExportMode
+	exported := map[string]bool{"services": mode != "endpointslices-only", "endpointslices": mode != ""}
+	markListed := func(name string) {
+		se.mu.Lock()
+		se.listed[name] = true
+		all := len(se.listed) == len(sm.data) && !se.ready
+		if all {
+			se.ready = true
+		}
+		se.mu.Unlock()
+		if all {
+			emit(map[string]interface{}{"ev": "ready", "session": n})
+		}
+	}
+	for _, s := range sm.data {
+		if s.name == "endpointslices" {
+			id := config.ID
+			s.decode = func(key string, value []byte) (string, error) {
+				return decodeEndpointSlice(key, value, *cluster, id)
+			}
+		}
+		if ok, known := exported[s.name]; known && !ok {
+			// Not exported by the remote: drained and synced at once.
+			s.reconcile(nil, 0, false, n)
+			emit(map[string]interface{}{"ev": "disabled", "store": s.name, "session": n})
+			se.mu.Lock()
+			se.started[s.name] = true
+			se.mu.Unlock()
+			markListed(s.name)
+		}
 	}
 	startData := func(ev *clientv3.Event) {
 		if ev.Type != mvccpb.PUT {
@@ -334,18 +399,7 @@ func (sm *sim) run(n int) {
 			if already {
 				continue
 			}
-			go se.listAndWatch(s, func() {
-				se.mu.Lock()
-				se.listed[s.name] = true
-				all := len(se.listed) == len(sm.data) && !se.ready
-				if all {
-					se.ready = true
-				}
-				se.mu.Unlock()
-				if all {
-					emit(map[string]interface{}{"ev": "ready", "session": n})
-				}
-			}, nil)
+			go se.listAndWatch(s, func() { markListed(s.name) }, nil)
 		}
 	}
 	go se.listAndWatch(sm.synced, nil, startData)
@@ -420,6 +474,8 @@ func main() {
 			newStore("services", "cilium/state/services/v1/"+c+"/", "cilium/synced/"+c+"/cilium/state/services/v1", true),
 			newStore("identities", "cilium/state/identities/v1/id", "cilium/synced/"+c+"/cilium/state/identities/v1", true),
 			newStore("ip", "cilium/state/ip/v1/default/", "cilium/synced/"+c+"/cilium/state/ip/v1", true),
+			newStore("endpointslices", "cilium/state/endpointslices/v1/"+c+"/",
+				"cilium/synced/"+c+"/cilium/state/endpointslices/v1", true),
 		},
 	}
 	go func() {
