@@ -8,6 +8,7 @@ import PackageDescription
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
 //   mesh:     MVCC, MeshProto (generated ClusterEndpointSlice), CZstd → Mesh
+//             Mesh, MVCC, TLS (SHA-256 only) → KVStoreMesh    (remote clusters → cache; no sockets)
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   client:   Sockets, TLS, HTTP2, HPACK, GRPCWire, EtcdProto, Yams → EtcdClient (etcd v3 client)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
@@ -77,6 +78,7 @@ let package = Package(
             dependencies: ["MVCC", "MeshProto", "CZstd", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "KVStoreMesh", dependencies: ["Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
         .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
         .target(
             name: "MeshSources",
@@ -107,6 +109,7 @@ let package = Package(
             name: "clustermesh-apiserver",
             dependencies: [
                 "Server", "Mesh", "MeshSources", "MVCC", "EtcdAPI", "TLS", "Sockets", "KubeClient", "EtcdClient", "GRPCWire",
+                "KVStoreMesh",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,5 +138,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
+        .testTarget(name: "KVStoreMeshTests", dependencies: ["KVStoreMesh", "Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
     ]
 )

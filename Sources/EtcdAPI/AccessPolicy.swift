@@ -40,7 +40,8 @@ public struct CallContext: Sendable {
 ///
 /// Plaintext clients get `anonymousAccess`. Certificate users get their role's permissions:
 /// `root` everything; `remote` and `local` read exactly the ranges Cilium's bootstrap grants
-/// (`pkg/kvstore/etcdinit/init.go`), and never write. A range request is permitted only if it
+/// (`pkg/kvstore/etcdinit/init.go`), and never write. `remote` never reaches `cilium/cache/`
+/// (a mesh must not re-export what it caches from other clusters). A range request is permitted only if it
 /// lies inside one permitted range, as etcd's `IsRangePermitted` requires.
 public struct AccessPolicy: Sendable {
     public var anonymousAccess: AccessLevel
@@ -59,12 +60,13 @@ public struct AccessPolicy: Sendable {
             .prefix("cilium/synced/\(cluster)/"),
             .key("cilium/.has-cluster-config"),
         ]
+        // `rangesForLocalRole` in pkg/kvstore/etcdinit/init.go: exactly these four; in
+        // particular no `cilium/state/` (the local export) and nothing KVStoreMesh does not serve.
         localRanges = [
             .prefix("cilium/.heartbeat"),
             .prefix("cilium/cache/"),
             .prefix("cilium/cluster-config/"),
             .prefix("cilium/synced/"),
-            .key("cilium/.has-cluster-config"),
         ]
     }
 

@@ -104,7 +104,8 @@ enum Observability {
     }
 
     static func startEndpoints(health: String?, metricsAddress: String?, metrics: ServerMetrics,
-                               runner: MirrorRunner, logger: Logger) -> [HTTPEndpointServer] {
+                               runner: MirrorRunner, logger: Logger,
+                               alsoReady: @escaping @Sendable () -> Bool = { true }) -> [HTTPEndpointServer] {
         var out: [HTTPEndpointServer] = []
         func start(_ address: String, _ what: String, _ handler: @escaping HTTPEndpointServer.Handler) {
             do {
@@ -122,7 +123,7 @@ enum Observability {
                 switch path {
                 case "/healthz", "/livez": return .init(status: 200, body: Array("ok\n".utf8))
                 case "/readyz":
-                    return runner.isReady ? .init(status: 200, body: Array("Ready".utf8))
+                    return runner.isReady && alsoReady() ? .init(status: 200, body: Array("Ready".utf8))
                         : .init(status: 500, body: Array("NotReady".utf8))
                 default: return .init(status: 404, body: Array("Not Found\n".utf8))
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import EtcdAPI
 import Foundation
+import KVStoreMesh
 import Logging
 import Mesh
 import MeshSources
@@ -96,6 +97,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("history-max-age"), help: "Seconds of history kept (like etcd's --auto-compaction-retention=1, one hour, as Cilium deploys it).")
     var historyMaxAge: Double = 3600
 
+    @OptionGroup(title: "KVStoreMesh")
+    var kvstoremesh: KVStoreMeshOptions
+
     var sourceSpec: MeshSourceSpec {
         get throws {
             if let source { return try MeshSourceSpec(parsing: source) }
@@ -116,6 +120,9 @@ struct Serve: ParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if tlsClientCA != nil && tlsCert == nil { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
         if usersFile != nil && tlsClientCA == nil { throw ValidationError("--users-file needs --tls-client-ca") }
+        if let dir = kvstoremesh.clustermeshConfig, !FileManager.default.fileExists(atPath: dir) {
+            throw ValidationError("--clustermesh-config \(dir): no such directory")
+        }
     }
 
     func run() throws {
@@ -156,6 +163,15 @@ struct Serve: ParsableCommand {
             try runner.start()
         } catch {
             throw ValidationError("source \(spec): \(error)")
+        }
+        let meshRunner = kvstoremesh.clustermeshConfig.map { dir in
+            KVStoreMeshRunner(directory: dir, configuration: kvstoremesh.configuration(
+                clusterName: clusterName, clusterID: clusterID, maxConnectedClusters: maxConnectedClusters), store: store)
+        }
+        do {
+            try meshRunner?.start(apiAddress: kvstoremesh.apiServeAddr)
+        } catch {
+            throw ValidationError("cannot serve the KVStoreMesh API on \(kvstoremesh.apiServeAddr): \(error)")
         }
 
         var tls: TLSServerContext?
@@ -199,7 +215,7 @@ struct Serve: ParsableCommand {
         let (name, id, sourceText) = (clusterName, clusterID, spec.description)
         serverConfig.statusJSON = {
             StatusReport.make(clusterName: name, clusterID: id, source: sourceText, store: store,
-                              servers: statusServers.withLock { $0 }, runner: runner).json()
+                              servers: statusServers.withLock { $0 }, runner: runner, kvstoremesh: meshRunner).json()
         }
         let server = APIServer(api: api, configuration: serverConfig, tls: tls, metrics: metrics, logger: AppLog.logger)
         let address: SocketAddress
@@ -224,8 +240,10 @@ struct Serve: ParsableCommand {
         statusServers.withLock { $0 = all }
         Observability.installSamplers(metrics: metrics, store: store, servers: all, runner: runner,
                                       clusterName: clusterName, started: started)
+        meshRunner?.installSampler(metrics: metrics)
         let endpoints = Observability.startEndpoints(
-            health: healthListen, metricsAddress: metricsListen, metrics: metrics, runner: runner, logger: AppLog.logger)
+            health: healthListen, metricsAddress: metricsListen, metrics: metrics, runner: runner, logger: AppLog.logger,
+            alsoReady: { meshRunner?.isReady ?? true })
         let timeout = shutdownTimeout
 
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
@@ -235,6 +253,7 @@ struct Serve: ParsableCommand {
                 log("signal \(sig): shutting down (draining connections for up to \(timeout) s)")
                 DispatchQueue.global().async {
                     all.forEach { $0.shutdown(timeout: timeout) }
+                    meshRunner?.stop()
                     runner.stop()
                     endpoints.forEach { $0.stop() }
                     log("shutdown complete")

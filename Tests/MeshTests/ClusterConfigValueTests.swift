@@ -22,6 +22,21 @@ import Mesh
             ClusterConfigValue(id: 1, maxConnectedClusters: 0, serviceExportsEnabled: nil).jsonValue()
                 == #"{"id":1,"capabilities":{"syncedCanaries":true}}"#)
     }
+
+    @Test func endpointSlicesExportModeFollowsServiceExports() {
+        // reference/cilium-1.19-plus.md §A.2: KVStoreMesh republishing a 1.20 remote, Go struct order.
+        #expect(
+            ClusterConfigValue(
+                id: 7, cached: true, maxConnectedClusters: 255, serviceExportsEnabled: false,
+                endpointSlicesExportMode: "services-and-endpointslices"
+            ).jsonValue()
+                == #"{"id":7,"capabilities":{"syncedCanaries":true,"cached":true,"maxConnectedClusters":255,"serviceExportsEnabled":false,"endpointSlicesExportMode":"services-and-endpointslices"}}"#
+        )
+        #expect(
+            ClusterConfigValue(id: 7, serviceExportsEnabled: nil, endpointSlicesExportMode: "endpointslices-only").jsonValue()
+                == #"{"id":7,"capabilities":{"syncedCanaries":true,"maxConnectedClusters":255,"endpointSlicesExportMode":"endpointslices-only"}}"#
+        )
+    }
 }
 
 @Suite struct ClusterConfigValue119Tests {
