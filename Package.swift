@@ -59,7 +59,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Sockets", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CEpoll"),
+        .target(name: "Sockets", dependencies: ["CEpoll"], swiftSettings: swiftSettings),
         .target(name: "Mesh", dependencies: ["MVCC"], swiftSettings: swiftSettings),
         .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
         .target(
@@ -101,5 +102,6 @@ let package = Package(
         .testTarget(name: "MeshTests", dependencies: ["Mesh", "MVCC"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "Sockets", "HTTP1"], swiftSettings: swiftSettings),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swiftSettings),
     ]
 )
