@@ -6,6 +6,8 @@ Every churned connection does one of (`SCENARIOS`):
 * ``rst-watch``   -- h2c preface, a Watch stream creating a watch on the busy prefix, then an
   abortive close (SO_LINGER 0: the kernel sends RST, the server sees EPOLLHUP/ECONNRESET);
 * ``rst-range``   -- a unary Range whose response may still be in flight, then RST;
+* ``rst-big``     -- a Range answering ~3 MiB with HTTP/2 windows opened wide and nothing read,
+  so the server's writes block (write interest armed), then RST;
 * ``halfclose``   -- a Range, then shutdown(SHUT_WR) (FIN), read until the server closes;
 * ``midframe``    -- a frame header promising 16 KiB followed by a few bytes, then RST;
 * ``rst-stream``  -- a Watch stream, RST_STREAM(CANCEL) on it, then an orderly close;
@@ -45,7 +47,9 @@ PREFIX = b"churn/"
 CONNECTIONS = int(os.environ.get("CHURN_CONNECTIONS", "3000"))
 SECONDS = float(os.environ.get("CHURN_SECONDS", "0"))
 WORKERS = int(os.environ.get("CHURN_WORKERS", "16"))
-PLAIN_SCENARIOS = ["rst-watch", "rst-range", "halfclose", "midframe", "rst-stream", "preface"]
+PLAIN_SCENARIOS = ["rst-watch", "rst-range", "rst-big", "halfclose", "midframe", "rst-stream", "preface"]
+BIG_PREFIX = b"churnbig/"
+BIG_VALUES = 6  # x 512 KiB
 TLS_SCENARIOS = ["tls-hello", "tls-watch", "tls-close"]
 SCENARIOS = PLAIN_SCENARIOS + TLS_SCENARIOS
 
@@ -82,6 +86,13 @@ WATCH_OPEN = (PREFACE + SETTINGS + frame(0x1, 0x4, 1, request_headers("/etcdserv
               + frame(0x0, 0x0, 1, grpc_message(WATCH_REQ)))
 RANGE_CALL = (PREFACE + SETTINGS + frame(0x1, 0x4, 1, request_headers("/etcdserverpb.KV/Range"))
               + frame(0x0, 0x1, 1, grpc_message(RANGE_REQ)))
+BIG_REQ = rpc_pb2.RangeRequest(key=BIG_PREFIX, range_end=BIG_PREFIX[:-1] + bytes([BIG_PREFIX[-1] + 1])).SerializeToString()
+# SETTINGS_INITIAL_WINDOW_SIZE = 2^31-1 and a connection WINDOW_UPDATE: flow control never stops
+# the server, only the socket does.
+WIDE_OPEN = (PREFACE + frame(0x4, 0, 0, struct.pack(">HI", 0x4, 0x7FFFFFFF))
+             + frame(0x8, 0, 0, struct.pack(">I", 0x7FFFFFFF - 65535)))
+BIG_CALL = (WIDE_OPEN + frame(0x1, 0x4, 1, request_headers("/etcdserverpb.KV/Range"))
+            + frame(0x0, 0x1, 1, grpc_message(BIG_REQ)))
 RST_STREAM = frame(0x3, 0, 1, struct.pack(">I", 0x8))  # CANCEL
 MID_FRAME = PREFACE + SETTINGS + struct.pack(">I", 16384)[1:] + bytes([0x0, 0x0]) + struct.pack(">I", 1) + b"abc"
 # A TLS 1.2 record header for a handshake message and the start of a ClientHello.
@@ -147,6 +158,12 @@ class Churner:
         s.sendall(RANGE_CALL)
         if random.random() < 0.3:
             read_some(s, limit=64)
+        abort(s)
+
+    def do_rst_big(self, s):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        s.sendall(BIG_CALL)
+        time.sleep(random.uniform(0.05, 0.2))  # the server fills the socket and waits to write
         abort(s)
 
     def do_halfclose(self, s):
@@ -239,6 +256,8 @@ def run_churn(srv: cmtest.Server, plain_port: int, tls_port: int | None, ctx: ss
     pid = srv.proc.pid
     control = srv.new_channel()
     kv = cmtest.rpc_pb2_grpc.KVStub(control)
+    for i in range(BIG_VALUES):
+        kv.Put(rpc_pb2.PutRequest(key=BIG_PREFIX + b"%d" % i, value=os.urandom(512 * 1024)), timeout=10)
     seed_rev = kv.Put(rpc_pb2.PutRequest(key=PREFIX + b"seed", value=b"x" * 2048), timeout=10).header.revision
     watcher_channels = [srv.new_channel() for _ in range(3)]
     watchers = [WatchStream(srv, channel=ch) for ch in watcher_channels]

@@ -7,7 +7,7 @@ import Glibc
 
 /// The one owner of one non-blocking descriptor watched by an `EventPoller`.
 ///
-/// **The descriptor rule** (every fd owner in this code base follows it; see ARCHITECTURE.md):
+/// **The descriptor rule** (every fd owner in this code base follows it):
 ///
 /// 1. A descriptor has exactly one owner from the moment it exists (socket/accept) to its
 ///    close. Once it is registered, that owner is its `PollRegistration`, and nothing else
