@@ -26,7 +26,7 @@ public final class EventPoller: @unchecked Sendable {
 
     let epfd: Int32
     private let queue = DispatchQueue(label: "sockets.poller", qos: .userInitiated)
-    /// Created in init, cancelled only by `shutdown()` (Dispatch sources are thread-safe).
+    /// Created in init, cancelled in deinit; its cancel handler closes the epoll descriptor.
     private let source: any DispatchSourceRead
     private let nextToken = Atomic<UInt64>(1)
     /// token → registration. Guards the registry only; never held while calling into a
@@ -38,7 +38,7 @@ public final class EventPoller: @unchecked Sendable {
         guard fd >= 0 else { throw SocketError.make("epoll_create1") }
         epfd = fd
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [unowned self] in self.drain() }
+        source.setEventHandler { [weak self] in self?.drain() }
         source.setCancelHandler { _ = Glibc.close(fd) }
         source.resume()
     }
@@ -59,17 +59,16 @@ public final class EventPoller: @unchecked Sendable {
         return registration
     }
 
+    /// A poller goes away only when no registration is open (each holds it strongly).
+    deinit {
+        source.cancel()
+    }
+
     /// Open registrations (for tests and diagnostics).
     public var registrationCount: Int { table.withLock { $0.count } }
 
     func forget(_ token: UInt64) {
         _ = table.withLock { $0.removeValue(forKey: token) }
-    }
-
-    /// Stops the poller of a test; registrations must all be closed first. The epoll
-    /// descriptor is closed by the source's cancel handler (the Dispatch rule for sources).
-    public func shutdown() {
-        source.cancel()
     }
 
     private func drain() {
