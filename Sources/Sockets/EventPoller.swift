@@ -31,7 +31,7 @@ public final class EventPoller: @unchecked Sendable {
     private let nextToken = Atomic<UInt64>(1)
     /// token → registration. Guards the registry only; never held while calling into a
     /// registration's lock, and a registration never calls `forget` with its own lock held.
-    private let table = Mutex<[UInt64: PollRegistration]>([:])
+    private let table = PthreadMutex<[UInt64: PollRegistration]>([:])
 
     public init() throws(SocketError) {
         let fd = cepoll_create()

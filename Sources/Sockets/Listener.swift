@@ -17,9 +17,9 @@ public final class Listener: Sendable {
     private let queue: DispatchQueue
     private let poller: EventPoller
     /// Guards the registration: set once by `start()`, closed by `stop()`.
-    private let registration = Mutex<PollRegistration?>(nil)
+    private let registration = PthreadMutex<PollRegistration?>(nil)
     /// Whether `stop()` ran (a `start()` after it does nothing; the socket is already closed).
-    private let stopped = Mutex(false)
+    private let stopped = PthreadMutex(false)
     private let onAccept: @Sendable (Socket, SocketAddress) -> Void
 
     /// Accepts per wake-up, so one busy listener cannot starve its queue.

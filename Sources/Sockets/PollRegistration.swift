@@ -39,7 +39,7 @@ public final class PollRegistration: Sendable {
     private let poller: EventPoller
     /// Guards the lifecycle state, the handler and every epoll_ctl/close for this descriptor.
     /// Lock order: never held while taking the poller's table lock (and vice versa).
-    private let state: Mutex<Inner>
+    private let state: PthreadMutex<Inner>
 
     private struct Inner {
         var machine = StateMachine()
@@ -52,7 +52,7 @@ public final class PollRegistration: Sendable {
         self.token = token
         self.queue = queue
         self.poller = poller
-        self.state = Mutex(Inner(handler: handler))
+        self.state = PthreadMutex(Inner(handler: handler))
     }
 
     public var isClosed: Bool { state.withLock { $0.machine.isClosed } }
