@@ -23,13 +23,14 @@ for san in $SANITIZERS; do
         thread) scratch=.build-tsan ;;
         *) echo "sanitizers.sh: unknown sanitizer $san" >&2; exit 2 ;;
     esac
+    # Node ids are relative to tests/ (its pytest.ini makes it the rootdir).
     # Not run under a sanitizer: they measure RSS (shadow memory, ASan's quarantine and TSan's
     # history inflate it by design) or answer within a 3 s client timeout while loading 60,000
     # synthetic endpoints (several times slower when instrumented); neither checks memory
     # safety or races.
-    deselect=(--deselect=tests/test_hostile_clients.py::test_client_that_never_reads_is_cut_off_and_others_are_served
-              --deselect=tests/test_hostile_clients.py::test_thousands_of_idle_connections_cost_little
-              --deselect=tests/test_operations.py::test_readyz_goes_from_not_ready_to_ready_as_canaries_appear)
+    deselect=(--deselect=test_hostile_clients.py::test_client_that_never_reads_is_cut_off_and_others_are_served
+              --deselect=test_hostile_clients.py::test_thousands_of_idle_connections_cost_little
+              --deselect=test_operations.py::test_readyz_goes_from_not_ready_to_ready_as_canaries_appear)
     dir="$REPORTS/$san"
     rm -rf "$dir"; mkdir -p "$dir"
     printf '\n==> %s: build (%s)\n' "$san" "$scratch"
