@@ -67,7 +67,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Sockets", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CEpoll"),
+        .target(name: "Sockets", dependencies: ["CEpoll"], swiftSettings: swiftSettings),
         .target(
             name: "MeshProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -139,5 +140,6 @@ let package = Package(
         ),
         .testTarget(name: "MeshSourcesTests", dependencies: ["MeshSources", "Mesh", "MVCC"], swiftSettings: swiftSettings),
         .testTarget(name: "KVStoreMeshTests", dependencies: ["KVStoreMesh", "Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swiftSettings),
     ]
 )

@@ -16,7 +16,9 @@ public final class APIServer: Sendable {
     public let configuration: ServerConfiguration
     private let listenerQueue = DispatchQueue(label: "apiserver.listener")
     private let timerQueue = DispatchQueue(label: "apiserver.timers")
-    private let state = Mutex(State())
+    /// Guards the listener, the connection registry and the timers (a pthread mutex so that
+    /// ThreadSanitizer sees it; see `PthreadMutex`). Never held while calling into a connection.
+    private let state = PthreadMutex(State())
 
     private struct State {
         var listener: Listener?

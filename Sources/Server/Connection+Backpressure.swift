@@ -162,10 +162,8 @@ extension Connection {
         guard case .http2 = proto else { return false }
         lingering = true
         socket.shutdownWrite()
-        if readPaused, let r = readSource {
-            readPaused = false
-            r.resume()
-        }
+        readPaused = false
+        updateInterest()
         queue.asyncAfter(deadline: .now() + configuration.cutOffGraceSeconds) { [weak self] in self?.close() }
         return true
     }

@@ -14,8 +14,13 @@ import TLS
 ///
 /// Concurrency: every field is owned by `queue` (a serial queue); the only entry points from
 /// elsewhere are `start()` and the watch `onPending` callback, which hop onto `queue`.
-/// Reads and writes are non-blocking, driven by Dispatch read/write sources, so an idle
-/// connection costs a queue, two sources and a few small buffers.
+/// Reads and writes are non-blocking, driven by the `EventPoller`, so an idle connection
+/// costs a queue, one poll registration and a few small buffers.
+///
+/// Descriptor lifecycle (`PollRegistration`'s rule): the connection owns `socket` from
+/// `init` on; `start()` hands it to a registration, after which only `registration.close()`
+/// closes it. `close()` is idempotent and runs on `queue` only; nothing reads or writes the
+/// socket once `proto` is `.closed`.
 final class Connection: @unchecked Sendable {
     enum WireProtocol {
         case sniffing
@@ -57,9 +62,11 @@ final class Connection: @unchecked Sendable {
     var highestStreamID: UInt32 = 0
     var output: [UInt8] = []
     var outputOffset = 0
-    var readSource: (any DispatchSourceRead)?
-    var writeSource: (any DispatchSourceWrite)?
-    var writeSourceActive = false
+    let poller: EventPoller
+    /// Set by `start()`; owns the descriptor from then on.
+    var registration: PollRegistration?
+    /// `socket` was closed (by the registration, or directly when `close()` ran before `start()`).
+    var descriptorClosed = false
     var closeAfterFlush = false
     /// Reading is suspended while the client does not read what we send.
     var readPaused = false
@@ -82,9 +89,10 @@ final class Connection: @unchecked Sendable {
 
     init(id: Int, socket: Socket, peer: SocketAddress, queue: DispatchQueue, api: EtcdServer,
          configuration: ServerConfiguration, tls: TLSEngine?, userDirectory: UserDirectory?,
-         metrics: ServerMetrics?, logger: Logger,
+         metrics: ServerMetrics?, logger: Logger, poller: EventPoller = .shared,
          onClose: @escaping @Sendable (Connection) -> Void) {
         self.id = id
+        self.poller = poller
         self.metrics = metrics
         self.logger = logger
         self.gateway = GatewayHandler(server: api)
@@ -101,18 +109,40 @@ final class Connection: @unchecked Sendable {
 
     func start() {
         queue.async { [self] in
-            let read = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-            read.setEventHandler { [weak self] in self?.onReadable() }
-            let write = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
-            write.setEventHandler { [weak self] in self?.onWritable() }
-            readSource = read
-            writeSource = write
-            read.resume()
+            // close() (shutdown) may have run first: the socket is already closed then.
+            guard !descriptorClosed else { return }
+            do {
+                registration = try poller.register(fd: socket.fd, queue: queue) { [weak self] events in
+                    self?.onEvents(events)
+                }
+            } catch {
+                logger.warning("cannot watch a new connection", metadata: ["peer": "\(peer)", "error": "\(error)"])
+                close()
+                return
+            }
+            updateInterest()
             queue.asyncAfter(deadline: .now() + configuration.handshakeTimeoutSeconds) { [weak self] in
                 guard let self, case .sniffing = self.proto else { return }
                 self.close()
             }
         }
+    }
+
+    /// Runs on `queue` for each poller event; the registration re-arms `updateInterest()`'s
+    /// choice afterwards. A hang-up is handled by reading (end-of-file or the error) and writing.
+    private func onEvents(_ events: PollEvents) {
+        if events.readable || events.hangup { onReadable() }
+        if case .closed = proto { return }
+        if events.writable || events.hangup { onWritable() }
+    }
+
+    /// Read unless paused, write while output is pending; nothing once closed.
+    func updateInterest() {
+        guard let registration, !descriptorClosed else { return }
+        var interest: PollInterest = []
+        if !readPaused { interest.insert(.read) }
+        if pendingOutputBytes > 0 { interest.insert(.write) }
+        registration.want(interest)
     }
 
     // MARK: reading
@@ -319,10 +349,7 @@ final class Connection: @unchecked Sendable {
             }
             switch result {
             case .wouldBlock:
-                if !writeSourceActive, let w = writeSource {
-                    writeSourceActive = true
-                    w.resume()
-                }
+                updateInterest()
                 return
             case .done(let n):
                 outputOffset += n
@@ -330,10 +357,6 @@ final class Connection: @unchecked Sendable {
         }
         output.removeAll(keepingCapacity: output.count <= 256 * 1024)
         outputOffset = 0
-        if writeSourceActive, let w = writeSource {
-            writeSourceActive = false
-            w.suspend()
-        }
         if closeAfterFlush {
             // HTTP/2: half-close and drain first, so that the peer reads our GOAWAY rather than
             // a reset (Connection+Backpressure.swift).
@@ -342,18 +365,18 @@ final class Connection: @unchecked Sendable {
             return
         }
         resumeReadingIfDrained()
+        updateInterest()
     }
 
     private func pauseReading() {
-        guard !readPaused, let r = readSource else { return }
+        guard !readPaused else { return }
         readPaused = true
-        r.suspend()
+        updateInterest()
     }
 
     private func resumeReadingIfDrained() {
-        guard readPaused, pendingOutputBytes <= configuration.socketBacklogPauseBytes / 2, let r = readSource else { return }
+        guard readPaused, pendingOutputBytes <= configuration.socketBacklogPauseBytes / 2 else { return }
         readPaused = false
-        r.resume()
     }
 
     private func onWritable() {
@@ -368,8 +391,11 @@ final class Connection: @unchecked Sendable {
 
     // MARK: closing
 
+    /// Ends the connection: streams dropped, descriptor deregistered and closed (once),
+    /// `onClose` called once. Idempotent; runs on `queue`.
     func close() {
-        if case .closed = proto, readSource == nil, writeSource == nil { return }
+        if descriptorClosed { return }
+        descriptorClosed = true
         proto = .closed
         for call in calls.values { call.watchSession?.close() }
         calls.removeAll()
@@ -377,41 +403,14 @@ final class Connection: @unchecked Sendable {
         gatewayStreams.removeAll()
         http1Exchange?.close()
         http1Exchange = nil
-        // The descriptor may only be closed once both sources are cancelled (Dispatch rule).
-        let count = (readSource == nil ? 0 : 1) + (writeSource == nil ? 0 : 1)
-        let closer = DescriptorCloser(socket: socket, sources: count)
-        if let w = writeSource {
-            if !writeSourceActive { w.resume() }
-            w.setCancelHandler { closer.sourceCancelled() }
-            w.cancel()
+        if let registration {
+            registration.close()
+        } else {
+            socket.close()  // close() before start(): never registered
         }
-        if let r = readSource {
-            if readPaused { r.resume() }
-            readPaused = false
-            r.setCancelHandler { closer.sourceCancelled() }
-            r.cancel()
-        }
-        if count == 0 { socket.close() }
-        writeSource = nil
-        writeSourceActive = false
-        readSource = nil
+        registration = nil
         output = []
+        outputOffset = 0
         onClose(self)
     }
-}
-
-/// Closes a socket after its last Dispatch source has been cancelled.
-final class DescriptorCloser: Sendable {
-    private let socket: Socket
-    private let remaining: Atomic<Int>
-
-    init(socket: Socket, sources: Int) {
-        self.socket = socket
-        self.remaining = Atomic(sources)
-    }
-
-    func sourceCancelled() {
-        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { socket.close() }
-    }
-
 }

@@ -38,17 +38,25 @@ public final class HTTPEndpointServer: Sendable {
     public func stop() { listener.stop() }
 }
 
-/// One request on an operational endpoint connection.
+/// One request on an operational endpoint connection. Runs on the server's queue; the
+/// descriptor follows `PollRegistration`'s rule (the registration owns and closes it). The
+/// response is written as the socket accepts it (write interest), never by waiting.
 private final class EndpointConnection: @unchecked Sendable {
+    /// A connection that has not been answered and closed by then is closed.
+    static let timeoutSeconds = 10.0
+
     let socket: Socket
     let queue: DispatchQueue
     let handler: HTTPEndpointServer.Handler
     var parser = HTTP1RequestParser(limits: HTTP1Limits(maxHeadBytes: 8192, maxHeaders: 64, maxBodyBytes: 4096))
-    var source: (any DispatchSourceRead)?
+    /// Owns the descriptor once `start()` registered it; its handler keeps this object alive
+    /// until `close()`.
+    var registration: PollRegistration?
     var head: HTTPRequestHead?
     var output: [UInt8] = []
     var offset = 0
-    var self_: EndpointConnection?
+    var responding = false
+    var closed = false
 
     init(socket: Socket, queue: DispatchQueue, handler: @escaping HTTPEndpointServer.Handler) {
         self.socket = socket
@@ -56,15 +64,28 @@ private final class EndpointConnection: @unchecked Sendable {
         self.handler = handler
     }
 
+    /// On `queue` (the listener's accept callback runs there).
     func start() {
-        self_ = self  // kept alive until closed
-        let s = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-        s.setEventHandler { [self] in readable() }
-        let socket = self.socket
-        s.setCancelHandler { socket.close() }
-        source = s
-        s.resume()
-        queue.asyncAfter(deadline: .now() + 10) { [weak self] in self?.close() }
+        do {
+            registration = try EventPoller.shared.register(fd: socket.fd, queue: queue) { [self] events in
+                self.onEvents(events)
+            }
+        } catch {
+            closed = true
+            socket.close()
+            return
+        }
+        registration?.want(.read)
+        queue.asyncAfter(deadline: .now() + Self.timeoutSeconds) { [weak self] in self?.close() }
+    }
+
+    private func onEvents(_ events: PollEvents) {
+        if closed { return }
+        if responding {
+            writePending()
+        } else if events.readable || events.hangup {
+            readable()
+        }
     }
 
     private func readable() {
@@ -105,27 +126,33 @@ private final class EndpointConnection: @unchecked Sendable {
         headers.add("Connection", "close")
         output = HTTP1Encoder.encode(HTTPResponseHead(status: response.status, headers: headers),
                                      framing: .contentLength(response.body.count)) + response.body
-        // Small responses: a few blocking-free attempts, then give up (the client is gone or stuck).
-        for _ in 0..<1000 where offset < output.count {
+        responding = true
+        registration?.want(.write)
+        writePending()
+    }
+
+    /// Writes what the socket takes now; closes once everything is written or on an error.
+    private func writePending() {
+        while offset < output.count {
             let r = try? output.withUnsafeBytes { raw in try socket.write(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
             switch r {
             case .done(let n): offset += n
-            case .wouldBlock: usleepShort()
-            default: offset = output.count
+            case .wouldBlock: return  // the registration re-arms .write
+            default: offset = output.count  // the client is gone
             }
         }
         close()
     }
 
-    private func usleepShort() {
-        var ts = timespec(tv_sec: 0, tv_nsec: 1_000_000)
-        nanosleep(&ts, nil)
-    }
-
     private func close() {
-        source?.cancel()
-        source = nil
-        self_ = nil
+        if closed { return }
+        closed = true
+        if let registration {
+            registration.close()
+        } else {
+            socket.close()
+        }
+        registration = nil
     }
 }
 

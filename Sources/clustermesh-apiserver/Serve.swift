@@ -246,9 +246,10 @@ struct Serve: ParsableCommand {
             alsoReady: { meshRunner?.isReady ?? true })
         let timeout = shutdownTimeout
 
+        let signalQueue = DispatchQueue(label: "signals")
         let signals = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
             signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
             s.setEventHandler {
                 log("signal \(sig): shutting down (draining connections for up to \(timeout) s)")
                 DispatchQueue.global().async {
@@ -263,7 +264,11 @@ struct Serve: ParsableCommand {
             s.resume()
             return s
         }
-        withExtendedLifetime((signals, endpoints)) { dispatchMain() }
+        // Park the main thread (the process ends in exit(0) above). Not dispatchMain(): it
+        // pthread_exit()s the main thread, whose stack libdispatch's signal handler then reuses
+        // while AddressSanitizer still marks it as the dead frames' redzones.
+        let parked = DispatchSemaphore(value: 0)
+        withExtendedLifetime((signals, endpoints)) { parked.wait() }
     }
 
     /// Microseconds since the Unix epoch: grows faster than any realistic write rate, so a new
