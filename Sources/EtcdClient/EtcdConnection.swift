@@ -24,17 +24,17 @@ protocol EtcdConnectionOwner: AnyObject {
 ///
 /// Concurrency: every field is owned by `queue`, a serial queue per connection that targets
 /// the client's queue (so connection and client code never run at the same time). Readiness
-/// comes from Dispatch read/write sources; an idle connection costs its buffers and two
-/// suspended-or-idle sources, and no timer fires faster than the keepalive time.
+/// comes from the process's `EventPoller` (one epoll set behind one Dispatch source); an idle
+/// connection costs its buffers and one poll registration, and no timer fires faster than the
+/// keepalive time.
 ///
-/// Descriptor and source lifecycle (the rule a crash taught the server side):
-/// 1. One owner: this object, on `queue`. The socket and both sources are created together,
-///    and an `EtcdDescriptorCloser` counting 2 is installed as both cancel handlers.
-/// 2. A suspended source is resumed before it is cancelled (a suspended source's cancel
-///    handler never runs, and releasing a suspended source crashes).
-/// 3. The descriptor is closed only in the LAST cancel handler, never directly.
-/// 4. After `cancel()` the source reference is dropped; nothing resumes or suspends it again
-///    (every resume/suspend goes through `setReading`/`setWriteInterest`, which check it).
+/// Descriptor lifecycle: `PollRegistration`'s rule (Sources/Sockets/PollRegistration.swift).
+/// 1. One owner: this object, on `queue`. A fresh socket is registered at once and from then
+///    on only `registration.close()` closes it (deregister, then close, exactly once).
+/// 2. Interest changes go through `setReading`/`setWriteInterest`, which only record what we
+///    want; nothing is ever programmed for a closed descriptor.
+/// 3. No per-socket Dispatch sources: libdispatch's Linux epoll backend frees a socket's shared
+///    muxnote from a worker thread after a peer reset, which no owner discipline prevents.
 final class EtcdConnection: @unchecked Sendable {
     enum Phase: Equatable {
         case idle
@@ -59,8 +59,7 @@ final class EtcdConnection: @unchecked Sendable {
     var addressIndex = 0
     var lastConnectError: EtcdClientError?
     var socket: Socket?
-    var readSource: (any DispatchSourceRead)?
-    var writeSource: (any DispatchSourceWrite)?
+    var registration: PollRegistration?
     var readingEnabled = false
     var writeInterest = false
     var tls: TLSEngine?
@@ -93,8 +92,8 @@ final class EtcdConnection: @unchecked Sendable {
     }
 
     deinit {
-        // Only reached without `close()` when the client itself was dropped: the sources
-        // must still be cancelled properly (rule 2), or Dispatch aborts.
+        // Only reached without `close()` when the client itself was dropped: the descriptor
+        // is still deregistered and closed exactly once (rule 1).
         dialWork?.cancel()
         keepaliveWork?.cancel()
         teardownSocket()
@@ -156,7 +155,7 @@ final class EtcdConnection: @unchecked Sendable {
         phase = .connecting
         do {
             let (socket, progress) = try Socket.connect(to: address)
-            installSocket(socket)
+            try installSocket(socket)
             switch progress {
             case .connected:
                 connected()
@@ -169,34 +168,33 @@ final class EtcdConnection: @unchecked Sendable {
         }
     }
 
-    /// Creates both sources for a fresh socket (rule 1); they start suspended.
-    private func installSocket(_ socket: Socket) {
+    /// Registers a fresh socket with the poller (rule 1); no interest yet.
+    private func installSocket(_ socket: Socket) throws(SocketError) {
+        do {
+            registration = try EventPoller.shared.register(fd: socket.fd, queue: queue) { [weak self] events in
+                self?.onEvents(events)
+            }
+        } catch {
+            socket.close()  // never registered: still ours to close
+            throw error
+        }
         self.socket = socket
-        let closer = EtcdDescriptorCloser(socket: socket, sources: 2)
-        let read = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-        read.setEventHandler { [weak self] in self?.onReadable() }
-        read.setCancelHandler { closer.sourceCancelled() }
-        let write = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
-        write.setEventHandler { [weak self] in self?.onWritable() }
-        write.setCancelHandler { closer.sourceCancelled() }
-        readSource = read
-        writeSource = write
         readingEnabled = false
         writeInterest = false
     }
 
-    /// Cancels both sources (rules 2–4); the closer then closes the descriptor.
+    /// Poller event on `queue`: a hang-up is handled by whichever side is wanted (reading
+    /// sees end-of-file or the error; a pending connect sees its result).
+    private func onEvents(_ events: PollEvents) {
+        if readingEnabled, events.readable || events.hangup { onReadable() }
+        if phase == .closed || registration == nil { return }
+        if writeInterest, events.writable || events.hangup { onWritable() }
+    }
+
+    /// Deregisters and closes the descriptor (rule 1) and drops the buffers.
     func teardownSocket() {
-        if let read = readSource {
-            if !readingEnabled { read.resume() }
-            read.cancel()
-        }
-        if let write = writeSource {
-            if !writeInterest { write.resume() }
-            write.cancel()
-        }
-        readSource = nil
-        writeSource = nil
+        registration?.close()
+        registration = nil
         readingEnabled = false
         writeInterest = false
         socket = nil
@@ -205,15 +203,22 @@ final class EtcdConnection: @unchecked Sendable {
     }
 
     func setReading(_ enabled: Bool) {
-        guard let read = readSource, enabled != readingEnabled else { return }
+        guard registration != nil, enabled != readingEnabled else { return }
         readingEnabled = enabled
-        if enabled { read.resume() } else { read.suspend() }
+        updateInterest()
     }
 
     func setWriteInterest(_ enabled: Bool) {
-        guard let write = writeSource, enabled != writeInterest else { return }
+        guard registration != nil, enabled != writeInterest else { return }
         writeInterest = enabled
-        if enabled { write.resume() } else { write.suspend() }
+        updateInterest()
+    }
+
+    private func updateInterest() {
+        var interest: PollInterest = []
+        if readingEnabled { interest.insert(.read) }
+        if writeInterest { interest.insert(.write) }
+        registration?.want(interest)
     }
 
     /// TCP is up: start TLS (ClientHello) and queue the HTTP/2 preface.
