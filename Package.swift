@@ -8,7 +8,7 @@ import PackageDescription
 //   TLS:      COpenSSL → TLS (memory-BIO engine; only TLS imports COpenSSL)
 //   kube:     Sockets, TLS, HTTP1 → KubeClient;  Mesh, KubeClient, Yams → MeshSources
 //   mesh:     MVCC, MeshProto (generated ClusterEndpointSlice), CZstd → Mesh
-//             Mesh, MVCC, TLS (SHA-256 only) → KVStoreMesh    (remote clusters → cache; no sockets)
+//             Mesh, MVCC, TLS (SHA-256 only), EtcdClient → KVStoreMesh (remote clusters → cache; no syscalls of its own)
 //   I/O:      Sockets                                          (syscalls, Dispatch)
 //   client:   Sockets, TLS, HTTP2, HPACK, GRPCWire, EtcdProto, Yams → EtcdClient (etcd v3 client)
 //   assembly: Server (everything above), Mesh (MVCC writer API), executable.
@@ -79,7 +79,11 @@ let package = Package(
             dependencies: ["MVCC", "MeshProto", "CZstd", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KVStoreMesh", dependencies: ["Mesh", "MVCC", "TLS"], swiftSettings: swiftSettings),
+        .target(
+            name: "KVStoreMesh",
+            dependencies: ["Mesh", "MVCC", "TLS", "EtcdClient", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "KubeClient", dependencies: ["Sockets", "TLS", "HTTP1"], swiftSettings: swiftSettings),
         .target(
             name: "MeshSources",

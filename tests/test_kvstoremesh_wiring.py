@@ -91,25 +91,28 @@ def config_dir(tmp_path) -> str:
 
 
 def test_status_api_lists_remotes_and_follows_the_secret_volume(config_dir: str):
-    secret_volume(config_dir, 1, {"east": "endpoints:\n- https://127.0.0.1:1\n", "cluster1": "endpoints:\n- x\n"})
+    # east: a refused port (the etcd client waits for a connection, as clientv3 does); north: an
+    # endpoint that cannot be parsed, so every attempt fails at once and is counted.
+    secret_volume(config_dir, 1, {"east": "endpoints:\n- https://127.0.0.1:1\n", "cluster1": "endpoints:\n- x\n",
+                                  "north": 'endpoints:\n- "http://[::1"\n'})
     with MeshServer("kvsm-wiring", config_dir, ["--per-cluster-ready-timeout", "4s"]).start() as srv:
         clusters = srv.clusters()
-        assert [c["name"] for c in clusters] == ["east"]  # the local cluster's own file is ignored
+        assert [c["name"] for c in clusters] == ["east", "north"]  # the local cluster's own file is ignored
         east = clusters[0]
         assert list(east) == sorted(east), east  # alphabetical keys
         assert east["status"] == "Waiting for initial connection to be established"
         assert "connected" not in east and "ready" not in east and east["synced"] == {}
-        assert wait_for(lambda: srv.clusters()[0].get("num-failures", 0) >= 1)
-        assert srv.clusters()[0]["last-failure"].endswith("Z")
+        assert wait_for(lambda: srv.clusters()[1].get("num-failures", 0) >= 1)
+        assert srv.clusters()[1]["last-failure"].endswith("Z")
 
         # /readyz waits for east until the per-cluster timeout drops it from the gate.
         assert not srv.ready()
         assert wait_for(srv.ready, timeout=10)
 
-        secret_volume(config_dir, 2, {"east": "endpoints:\n- https://127.0.0.1:1\n", "west": "endpoints:\n- https://127.0.0.1:2\n"})
+        secret_volume(config_dir, 2, {"east": "endpoints:\n- https://127.0.0.1:1\n", "west": 'endpoints:\n- "http://[::2"\n'})
         assert wait_for(lambda: [c["name"] for c in srv.clusters()] == ["east", "west"], timeout=5)
         assert srv.ready()  # remotes added later are not part of the gate
-        secret_volume(config_dir, 3, {"west": "endpoints:\n- https://127.0.0.1:2\n"})
+        secret_volume(config_dir, 3, {"west": 'endpoints:\n- "http://[::2"\n'})
         assert wait_for(lambda: [c["name"] for c in srv.clusters()] == ["west"], timeout=5)
 
         assert http(f"http://127.0.0.1:{srv.api_port}/v1/cluster", method="POST")[0] == 405

@@ -21,9 +21,9 @@ struct KVStoreMeshOptions: ParsableArguments {
     @Option(name: .customLong("api-serve-addr"), help: "Address of the KVStoreMesh status API (GET /v1/cluster) when --clustermesh-config is set (empty: off).")
     var apiServeAddr = "127.0.0.1:9889"
 
-    /// How remote connections are made. Replace with the etcd client adapter to connect.
+    /// How remote connections are made: our etcd client, one per remote (Sources/EtcdClient).
     static func remoteClientFactory() -> any RemoteClientFactory {
-        UnavailableRemoteClientFactory()
+        EtcdRemoteClientFactory()
     }
 
     func configuration(clusterName: String, clusterID: UInt32, maxConnectedClusters: UInt32) -> KVStoreMeshConfiguration {
