@@ -219,12 +219,15 @@ import Testing
         try await bounded {
             let first = Task { try await client.status() }
             try await server.waitFor { $0.requestHeaders[1] != nil }
-            try await Task.sleep(for: .milliseconds(50))  // the GOAWAY is in; the answer is not
-            let draining = await client.snapshot()
-            #expect(draining.drainingConnections == 1)
-            // A new call goes to a new connection (where it is the first request, answered late too).
-            let second = try await client.status()
-            #expect(second.version == "fake")
+            // The GOAWAY is sent, the answer is held: the client sees a draining connection.
+            while await client.snapshot().drainingConnections != 1 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            // A new call goes to a new connection (where it is the first request, held too).
+            let second = Task { try await client.status() }
+            try await server.waitFor { $0.connections == 2 && $0.requests == 2 }
+            server.releaseLateAnswers()
+            #expect(try await second.value.version == "fake")
             #expect(try await first.value.version == "fake")
             #expect(server.snapshot().connections == 2)
         }

@@ -24,6 +24,8 @@ final class SilentHTTP2Server: @unchecked Sendable {
     struct Snapshot: Sendable {
         var connections = 0
         var requestHeaders: [UInt32: [String: String]] = [:]
+        /// Requests seen on all connections (stream ids repeat across connections).
+        var requests = 0
         var resets: Set<UInt32> = []
         var pings = 0
     }
@@ -34,9 +36,12 @@ final class SilentHTTP2Server: @unchecked Sendable {
     let goAwayAfterRequests: Int?
     let acceptOnly: Bool
     let includeHeader: Bool
-    /// With `goAwayAfterRequests`: send the GOAWAY first and the answers 200 ms later, so they
-    /// finish on a connection that is already draining.
+    /// With `goAwayAfterRequests`: send the GOAWAY first and hold the answers until the test
+    /// calls `releaseLateAnswers()`, so they finish on a connection that is already draining
+    /// (no timing assumption; once released, later answers follow their GOAWAY at once).
     let answerAfterGoAway: Bool
+    // Owned by `queue`:
+    private var lateAnswersReleased = false
     private let state = Mutex(Snapshot())
     // Owned by `queue`:
     private var connections: [ObjectIdentifier: FakeConnection] = [:]
@@ -69,6 +74,16 @@ final class SilentHTTP2Server: @unchecked Sendable {
         while !predicate(snapshot()) { try await Task.sleep(for: .milliseconds(20)) }
     }
 
+    /// Answers every held request and stops holding new ones.
+    func releaseLateAnswers() {
+        queue.sync {
+            lateAnswersReleased = true
+            for connection in connections.values { connection.flushLateAnswers() }
+        }
+    }
+
+    fileprivate var holdsLateAnswers: Bool { !lateAnswersReleased }
+
     func stop() {
         listener.stop()
         queue.sync {
@@ -98,6 +113,8 @@ final class SilentHTTP2Server: @unchecked Sendable {
         var requests = 0
         var muted = false
         var closed = false
+        /// Requests answered only once the server releases them (`answerAfterGoAway`).
+        var held: [UInt32] = []
 
         init(socket: Socket, server: SilentHTTP2Server) {
             self.socket = socket
@@ -139,7 +156,7 @@ final class SilentHTTP2Server: @unchecked Sendable {
                     requests += 1
                     var map: [String: String] = [:]
                     for field in fields { map[field.name] = field.value }
-                    server.record { $0.requestHeaders[id] = map }
+                    server.record { $0.requestHeaders[id] = map; $0.requests += 1 }
                     if let limit = server.goAwayAfterRequests, requests <= limit {
                         answers.append(id)
                         if requests == limit { goAwayAt = id }
@@ -153,12 +170,8 @@ final class SilentHTTP2Server: @unchecked Sendable {
                 var output = h2.takeOutput()
                 FrameEncoder.goAway(lastStreamID: goAwayAt, errorCode: 0, debugData: Array("test".utf8), into: &output)
                 write(output)
-                let late = answers
-                server.queue.asyncAfter(deadline: .now() + .milliseconds(200)) { [weak self] in
-                    guard let self, !self.closed else { return }
-                    for id in late { self.respond(id) }
-                    self.write(self.h2.takeOutput())
-                }
+                held += answers
+                if !server.holdsLateAnswers { flushLateAnswers() }
                 return
             }
             for id in answers { respond(id) }
@@ -167,6 +180,14 @@ final class SilentHTTP2Server: @unchecked Sendable {
                 FrameEncoder.goAway(lastStreamID: goAwayAt, errorCode: 0, debugData: Array("test".utf8), into: &output)
             }
             if !muted { write(output) }
+        }
+
+        /// Runs on the server's queue.
+        func flushLateAnswers() {
+            guard !closed, !held.isEmpty else { return }
+            for id in held { respond(id) }
+            held.removeAll()
+            write(h2.takeOutput())
         }
 
         /// Records PINGs and RST_STREAMs from the raw client bytes.
